@@ -1,0 +1,31 @@
+import { EXPORT_FORMATS, exportDataset } from '../../foundry/exporters/export-dataset.ts';
+import { FabrikError } from '../../shared/errors.ts';
+import { JSON_OPTION, stringOption, type Command } from '../command.ts';
+import { openContext } from '../context.ts';
+import { printJson } from '../output.ts';
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'Write a dataset version to a file, one line per chunk with its source.',
+  usage: 'fabrik export <name>[@version] --format jsonl|csv --out FILE [--json]',
+  description: 'Each line has id, text, tokens and source = {sha256, path, media_type, pages, char_span, element_ids}.\n`fabrik lineage <id>` walks any line back to its source bytes.',
+  options: {
+    format: { type: 'string', description: `one of ${Object.keys(EXPORT_FORMATS).join(', ')}`, defaultText: 'jsonl' },
+    out: { type: 'string', short: 'o', description: 'the file to write (replaced atomically)' },
+    json: JSON_OPTION,
+  },
+  positionals: [1, 1],
+  async run({ positionals, values }) {
+    const out = stringOption(values, 'out');
+    if (out === undefined) throw new FabrikError('usage', '--out FILE is required: where to write the export', { param: 'out' });
+    const context = openContext();
+    try {
+      const { record, dataset } = await exportDataset(context.store, positionals[0] as string, stringOption(values, 'format') ?? 'jsonl', out, context.actor);
+      if (values.json === true) printJson({ dataset, ...record });
+      else process.stdout.write(`exported ${dataset}@${record.versionId} as ${record.format}: ${record.lineCount} lines\n  ${record.path}\n  sha256 ${record.sha256}\n  export id ${record.id}\n`);
+      return 0;
+    } finally {
+      context.close();
+    }
+  },
+};

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type FabrikConfig } from '../shared/config.ts';
+import { CODE_VERSION } from '../shared/version.ts';
+import type { BlobStore } from '../store/core/blob-store.ts';
+import type { FoundryStore } from '../store/core/foundry-store.ts';
+import { createFsBlobStore } from '../store/blobs/fs-blob-store.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+
+/** What a command works with: the configuration, the store and the blob store (the composition root). */
+export interface CliContext {
+  config: FabrikConfig;
+  store: FoundryStore;
+  blobs: BlobStore;
+  actor: string;
+  close(): void;
+}
+
+/** Opens $FABRIK_HOME (creating it on demand) with the embedded adapters. */
+export function openContext(config: FabrikConfig = loadConfig()): CliContext {
+  mkdirSync(config.home, { recursive: true });
+  const store = openSqliteStore({
+    path: join(config.home, 'fabrik.db'),
+    keyDir: join(config.home, 'keys'),
+    origin: logOrigin(config.home),
+    codeVersion: CODE_VERSION,
+    checkpointEvery: config.checkpointEvery,
+  });
+  return {
+    config,
+    store,
+    blobs: createFsBlobStore(join(config.home, 'blobs')),
+    actor: process.env.FABRIK_ACTOR ?? `user:${safeUserName()}`,
+    close: () => store.close(),
+  };
+}
+
+/** The audit log's origin line: unique to this installation, made once and kept in $FABRIK_HOME. */
+function logOrigin(home: string): string {
+  const file = join(home, 'log-origin');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const origin = `fabrik.local/audit/${randomBytes(8).toString('hex')}`;
+    try {
+      writeFileSync(file, `${origin}\n`, { flag: 'wx' });
+    } catch {
+      // Another process made it first: use theirs.
+    }
+    return readFileSync(file, 'utf8').trim();
+  }
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

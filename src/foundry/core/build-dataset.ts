@@ -1,0 +1,107 @@
+import { canonicalize } from '../../audit/canonical-json.ts';
+import { FabrikError } from '../../shared/errors.ts';
+import { sha256Hex } from '../../shared/hash.ts';
+import { createId } from '../../shared/ids.ts';
+import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { ChunkRecord, DatasetVersionRecord } from '../../store/core/records.ts';
+import { CHUNK_TOKENIZER, CHUNKER_VERSION, chunkDocument, validateChunkOptions, type ChunkOptions } from '../stages/chunk/chunk-document.ts';
+
+/** What a dataset version was built from; its canonical JSON hashes to the version id. */
+export interface DatasetManifest {
+  dataset: string;
+  tokenizer: string;
+  chunker: string;
+  options: ChunkOptions;
+  documents: Array<{ id: string; sha256: string; path: string; version: number; mediaType: string; chunks: number }>;
+  chunks: string[];
+}
+
+export interface BuildResult {
+  version: DatasetVersionRecord;
+  created: boolean;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Checks a dataset name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
+export function validateDatasetName(name: string): string {
+  if (!NAME_PATTERN.test(name)) {
+    throw new FabrikError('invalid_option', `dataset name must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit; got ${JSON.stringify(name)}`, { param: 'name' });
+  }
+  return name;
+}
+
+/**
+ * Chunks the current version of every ingested document into an immutable dataset version.
+ * The version id is the hash of the manifest, so the same documents and options always give
+ * the same id; building it again changes nothing.
+ */
+export function buildDataset(store: FoundryStore, name: string, options: ChunkOptions, actor: string): BuildResult {
+  validateDatasetName(name);
+  validateChunkOptions(options);
+  const current = store.currentDocuments();
+  if (current.length === 0) {
+    throw new FabrikError('dataset_empty', `dataset ${name}: no documents have been ingested; run \`fabrik ingest <path>\` first`, { param: 'name' });
+  }
+  const seen = new Set<string>();
+  const chunks: ChunkRecord[] = [];
+  const manifest: DatasetManifest = { dataset: name, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
+  for (const entry of current) {
+    // The same content under two paths is one document: chunk it once.
+    if (seen.has(entry.document.id)) continue;
+    seen.add(entry.document.id);
+    const document = store.getDocument(entry.document.id);
+    if (document === null) continue;
+    const elements = store.listElements(document.id);
+    const pieces = chunkDocument(document.text, elements, options);
+    for (const piece of pieces) {
+      const id = createId('chunk', document.id, piece.span[0], piece.span[1]);
+      chunks.push({ id, documentId: document.id, text: piece.text, tokenCount: piece.tokenCount, span: piece.span, pages: piece.pages, elementIds: piece.elementIds });
+      manifest.chunks.push(id);
+    }
+    manifest.documents.push({ id: document.id, sha256: document.sha256, path: entry.path, version: entry.version, mediaType: document.mediaType, chunks: pieces.length });
+  }
+  const manifestJson = canonicalize(manifest);
+  const id = `dsv_${sha256Hex(manifestJson).slice(0, 24)}`;
+  const existing = store.getDatasetVersion(id);
+  if (existing !== null) return { version: existing, created: false };
+  const version: DatasetVersionRecord = {
+    id,
+    dataset: name,
+    manifest: manifestJson,
+    chunkCount: chunks.length,
+    tokenCount: chunks.reduce((sum, chunk) => sum + chunk.tokenCount, 0),
+    documentCount: manifest.documents.length,
+    options: { ...manifest.options, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION },
+    createdAt: new Date().toISOString(),
+  };
+  store.transaction(() => {
+    store.insertDatasetVersion(version, chunks);
+    for (const document of manifest.documents) store.addEdge({ parent: document.id, child: id, relation: 'input' });
+    store.audit.append({ actor, action: 'dataset.build', subjects: [id, ...manifest.documents.map((document) => document.id)], options: { dataset: name, ...version.options, chunks: version.chunkCount, tokens: version.tokenCount, manifestSha256: sha256Hex(manifestJson) } });
+  });
+  store.audit.checkpoint();
+  return { version, created: true };
+}
+
+/** Finds `name`, `name@latest` or `name@<version id or prefix>`; errors name what is missing. */
+export function resolveDatasetVersion(store: FoundryStore, reference: string): DatasetVersionRecord {
+  const at = reference.indexOf('@');
+  const name = at < 0 ? reference : reference.slice(0, at);
+  const wanted = at < 0 ? 'latest' : reference.slice(at + 1);
+  validateDatasetName(name);
+  if (wanted === 'latest' || wanted === '') {
+    const latest = store.latestDatasetVersion(name);
+    if (latest === null) throw new FabrikError('not_found', `dataset ${name} has no versions; build one with \`fabrik dataset build ${name}\``, { param: 'name' });
+    return latest;
+  }
+  const candidates = store.listDatasetVersions(name).filter((version) => version.id === wanted || version.id.startsWith(wanted) || version.id.startsWith(`dsv_${wanted}`));
+  if (candidates.length === 0) throw new FabrikError('not_found', `dataset ${name} has no version ${wanted}; \`fabrik dataset show ${name}\` lists them`, { param: 'version' });
+  if (candidates.length > 1) throw new FabrikError('ambiguous_id', `version prefix ${wanted} matches ${candidates.length} versions of ${name}; give more characters`, { param: 'version' });
+  return candidates[0] as DatasetVersionRecord;
+}
+
+/** The manifest stored with a version, parsed. */
+export function readManifest(version: DatasetVersionRecord): DatasetManifest {
+  return JSON.parse(version.manifest) as DatasetManifest;
+}

@@ -1,0 +1,256 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { FabrikConfig } from '../../shared/config.ts';
+import { FabrikError, toFabrikError } from '../../shared/errors.ts';
+import { sha256Hex } from '../../shared/hash.ts';
+import { createId } from '../../shared/ids.ts';
+import { WorkerPool } from '../../shared/worker-pool.ts';
+import type { BlobStore } from '../../store/core/blob-store.ts';
+import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
+import { PARSER_VERSION } from '../parsers/parse-document.ts';
+import { DEFAULT_PARSE_LIMITS, type ParsedDocument, type ParseLimits } from './parsed-document.ts';
+import { walkFiles, type WalkNote } from './walk-files.ts';
+
+export type FileOutcome = 'ingested' | 'new-version' | 'unchanged' | 'failed';
+
+export interface FileResult {
+  path: string;
+  outcome: FileOutcome;
+  sha256: string | null;
+  documentId: string | null;
+  versionId: string | null;
+  pages: number;
+  elements: number;
+  error?: { code: string; message: string };
+}
+
+export interface IngestSummary {
+  files: number;
+  ingested: number;
+  newVersions: number;
+  unchanged: number;
+  failed: number;
+  documents: number;
+  pages: number;
+  elements: number;
+  failuresByReason: Record<string, number>;
+  failures: Array<{ path: string; code: string; message: string }>;
+  skipped: WalkNote[];
+  durationMs: number;
+}
+
+export interface IngestOptions {
+  store: FoundryStore;
+  blobs: BlobStore;
+  config: FabrikConfig;
+  actor: string;
+  /** Parse again files whose last attempt failed, even when unchanged. */
+  retryFailed?: boolean;
+  onProgress?: (done: number, total: number, result: FileResult) => void;
+  /** Called once the file list is known. */
+  onStart?: (total: number) => void;
+}
+
+/**
+ * Ingests files and folders: stores each file's bytes once by SHA-256, parses new content in
+ * worker threads, and records source versions, documents, elements, lineage and audit entries,
+ * one transaction per file. A file that fails is recorded and the run goes on.
+ */
+export async function ingestPaths(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const { store, config } = options;
+  const walk = await walkFiles(paths, { exclude: [config.home] });
+  options.onStart?.(walk.files.length);
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes };
+  const pool = new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
+    size: Math.min(config.workers, Math.max(1, walk.files.length)),
+    timeoutMs: config.parseTimeoutMs,
+    memoryMb: config.parseMemoryMb,
+  });
+  const summary: IngestSummary = {
+    files: walk.files.length, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,
+    failuresByReason: {}, failures: [], skipped: walk.notes, durationMs: 0,
+  };
+  let done = 0;
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < walk.files.length) {
+      const file = walk.files[next++];
+      if (file === undefined) break;
+      const result = await ingestFile(file.path, { ...options, pool, limits });
+      tally(summary, result);
+      done += 1;
+      options.onProgress?.(done, walk.files.length, result);
+    }
+  };
+  try {
+    // Two files in flight per worker keep the workers busy while the main thread hashes and writes.
+    await Promise.all(Array.from({ length: Math.max(1, config.workers * 2) }, run));
+  } finally {
+    await pool.close();
+    store.audit.checkpoint();
+  }
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}
+
+function tally(summary: IngestSummary, result: FileResult): void {
+  if (result.outcome === 'failed') {
+    summary.failed += 1;
+    const code = result.error?.code ?? 'internal';
+    summary.failuresByReason[code] = (summary.failuresByReason[code] ?? 0) + 1;
+    summary.failures.push({ path: result.path, code, message: result.error?.message ?? '' });
+    return;
+  }
+  if (result.outcome === 'unchanged') summary.unchanged += 1;
+  if (result.outcome === 'ingested') summary.ingested += 1;
+  if (result.outcome === 'new-version') summary.newVersions += 1;
+  summary.documents += 1;
+  summary.pages += result.pages;
+  summary.elements += result.elements;
+}
+
+interface FileContext extends IngestOptions {
+  pool: WorkerPool;
+  limits: ParseLimits;
+}
+
+async function ingestFile(path: string, context: FileContext): Promise<FileResult> {
+  const { store } = context;
+  const base: FileResult = { path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 };
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    return fail(context, base, new FabrikError('path_not_found', `${path}: cannot be read: ${(error as Error).message}`, { param: path }));
+  }
+  const source = store.findSourceByPath(path);
+  const latest = source === null ? null : store.latestVersion(source.id);
+  // The quick path: same size and modification time as the version we already have.
+  if (latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
+    const known = settled(store, latest, context.retryFailed === true);
+    if (known !== null) return known;
+  }
+  if (info.size > context.config.maxFileBytes) {
+    return fail(context, base, new FabrikError('file_too_large', `${path}: ${info.size} bytes is over the limit of ${context.config.maxFileBytes} (FABRIK_MAX_FILE_BYTES)`, { param: path }));
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    return fail(context, base, new FabrikError('path_not_found', `${path}: cannot be read: ${(error as Error).message}`, { param: path }));
+  }
+  const sha256 = sha256Hex(bytes);
+  base.sha256 = sha256;
+  if (latest !== null && latest.sha256 === sha256) {
+    const known = settled(store, latest, context.retryFailed === true);
+    if (known !== null) return known;
+  }
+  await context.blobs.put(sha256, bytes);
+  const existing = store.findDocument(sha256, PARSER_VERSION);
+  let parsed: ParsedDocument | null = null;
+  let failure: FabrikError | null = null;
+  if (existing === null) {
+    try {
+      const copy = bytes.slice();
+      parsed = await context.pool.run<ParsedDocument>({ bytes: copy, fileName: basename(path), limits: context.limits }, [copy.buffer as ArrayBuffer], path);
+    } catch (error) {
+      failure = toFabrikError(error, 'parse_failed');
+    }
+  }
+  const now = new Date().toISOString();
+  return store.transaction(() => {
+    const mediaType = existing?.mediaType ?? parsed?.mediaType ?? null;
+    store.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
+    let sourceId = source?.id;
+    if (sourceId === undefined) {
+      sourceId = createId('source', path);
+      store.insertSource({ id: sourceId, path, createdAt: now });
+    }
+    const current = store.latestVersion(sourceId);
+    let version: SourceVersionRecord;
+    let outcome: FileOutcome;
+    if (current !== null && current.sha256 === sha256) {
+      version = current;
+      outcome = 'unchanged';
+    } else {
+      const number = (current?.version ?? 0) + 1;
+      version = { id: createId('version', sourceId, number, sha256), sourceId, path, version: number, sha256, size: bytes.byteLength, mtimeMs: Math.trunc(info.mtimeMs), createdAt: now };
+      store.insertVersion(version);
+      store.addEdge({ parent: sourceId, child: version.id, relation: 'version' });
+      store.addEdge({ parent: version.id, child: `sha256:${sha256}`, relation: 'content' });
+      store.audit.append({ actor: context.actor, action: 'source.ingest', subjects: [sourceId, version.id, `sha256:${sha256}`], options: { path, version: number, size: bytes.byteLength } });
+      outcome = current === null ? 'ingested' : 'new-version';
+    }
+    const result: FileResult = { ...base, versionId: version.id, outcome };
+    if (failure !== null) {
+      store.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
+      store.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: PARSER_VERSION } });
+      return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
+    }
+    let document = existing;
+    if (document === null && parsed !== null) {
+      document = toDocumentRecord(sha256, parsed, now);
+      store.insertDocument(document, toElementRecords(document.id, parsed));
+      store.addEdge({ parent: `sha256:${sha256}`, child: document.id, relation: 'parse' });
+      store.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount } });
+    }
+    if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
+    if (outcome === 'unchanged' && existing === null) outcome = 'ingested';
+    return { ...result, outcome, documentId: document.id, pages: document.pageCount, elements: document.elementCount };
+  });
+}
+
+/** The result for content we already settled: its document, or its remembered failure. */
+function settled(store: FoundryStore, version: SourceVersionRecord, retryFailed: boolean): FileResult | null {
+  const document = store.findDocument(version.sha256, PARSER_VERSION);
+  const base = { path: version.path, sha256: version.sha256, versionId: version.id };
+  if (document !== null) {
+    return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };
+  }
+  const failure = retryFailed ? null : store.findFailure(version.sha256);
+  if (failure === null) return null;
+  return { ...base, outcome: 'failed', documentId: null, pages: 0, elements: 0, error: { code: failure.code, message: `${failure.message} (unchanged since it failed; --retry-failed parses it again)` } };
+}
+
+function fail(context: FileContext, base: FileResult, error: FabrikError): FileResult {
+  const now = new Date().toISOString();
+  context.store.transaction(() => {
+    context.store.recordFailure({ path: base.path, sha256: base.sha256, code: error.code, message: error.message, createdAt: now });
+    context.store.audit.append({ actor: context.actor, action: 'source.ingest-failed', subjects: base.sha256 === null ? [] : [`sha256:${base.sha256}`], options: { path: base.path, code: error.code, message: error.message } });
+  });
+  return { ...base, outcome: 'failed', error: { code: error.code, message: error.message } };
+}
+
+function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string): DocumentRecord {
+  return {
+    id: createId('document', sha256, PARSER_VERSION),
+    sha256,
+    parserVersion: PARSER_VERSION,
+    mediaType: parsed.mediaType,
+    title: parsed.title,
+    pageCount: parsed.pageCount,
+    elementCount: parsed.elements.length,
+    text: parsed.text,
+    warnings: parsed.warnings,
+    metadata: parsed.metadata,
+    createdAt,
+  };
+}
+
+function toElementRecords(documentId: string, parsed: ParsedDocument): ElementRecord[] {
+  return parsed.elements.map((element, ordinal) => ({
+    id: createId('element', documentId, ordinal),
+    documentId,
+    ordinal,
+    kind: element.kind,
+    text: element.text,
+    page: element.page,
+    bbox: element.bbox ?? null,
+    span: element.span,
+    sourceSpan: element.sourceSpan ?? null,
+    level: element.level ?? null,
+    attributes: element.attributes ?? null,
+  }));
+}

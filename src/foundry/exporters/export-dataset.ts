@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rename, unlink, mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { FabrikError } from '../../shared/errors.ts';
+import { createId } from '../../shared/ids.ts';
+import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { ExportRecord } from '../../store/core/records.ts';
+import { readManifest, resolveDatasetVersion } from '../core/build-dataset.ts';
+import { csvFormat } from './csv/csv-format.ts';
+import type { ExportFormat, ExportLine } from './export-line.ts';
+import { jsonlFormat } from './jsonl/jsonl-format.ts';
+
+export const EXPORT_FORMATS: Record<string, ExportFormat> = { jsonl: jsonlFormat, csv: csvFormat };
+
+export interface ExportResult {
+  record: ExportRecord;
+  dataset: string;
+}
+
+/**
+ * Writes a dataset version to a file, one line per chunk with its source, then records the
+ * export (file hash, line count), a lineage edge and an audit entry. The file appears whole or
+ * not at all (written beside the target, synced, renamed).
+ */
+export async function exportDataset(store: FoundryStore, reference: string, formatName: string, out: string, actor: string): Promise<ExportResult> {
+  const format = EXPORT_FORMATS[formatName];
+  if (format === undefined) {
+    throw new FabrikError('invalid_option', `--format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}; got ${JSON.stringify(formatName)}`, { param: 'format' });
+  }
+  const version = resolveDatasetVersion(store, reference);
+  const manifest = readManifest(version);
+  const documents = new Map(manifest.documents.map((document) => [document.id, document]));
+  const target = resolve(out);
+  await mkdir(dirname(target), { recursive: true });
+  const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const hash = createHash('sha256');
+  let lines = 0;
+  const handle = await open(temporary, 'wx', 0o644);
+  try {
+    const pending: string[] = [];
+    let pendingLength = 0;
+    const flush = async (): Promise<void> => {
+      const text = pending.join('');
+      pending.length = 0;
+      pendingLength = 0;
+      hash.update(text);
+      await handle.write(text);
+    };
+    const push = async (text: string): Promise<void> => {
+      pending.push(text);
+      pendingLength += text.length;
+      if (pendingLength > 1 << 20) await flush();
+    };
+    await push(format.header());
+    for (const chunk of store.chunksOfVersion(version.id)) {
+      const document = documents.get(chunk.documentId);
+      if (document === undefined) throw new FabrikError('store_error', `chunk ${chunk.id} belongs to document ${chunk.documentId}, which is not in the manifest of ${version.id}`);
+      const line: ExportLine = {
+        id: chunk.id,
+        text: chunk.text,
+        tokens: chunk.tokenCount,
+        dataset: version.dataset,
+        version: version.id,
+        source: {
+          sha256: document.sha256,
+          path: document.path,
+          media_type: document.mediaType,
+          source_version: document.version,
+          document_id: document.id,
+          pages: chunk.pages,
+          char_span: chunk.span,
+          element_ids: chunk.elementIds,
+        },
+      };
+      await push(format.line(line));
+      lines += 1;
+    }
+    await flush();
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, target);
+  const sha256 = hash.digest('hex');
+  const record: ExportRecord = {
+    id: createId('export', version.id, format.name, target, sha256),
+    versionId: version.id,
+    format: format.name,
+    path: target,
+    sha256,
+    lineCount: lines,
+    createdAt: new Date().toISOString(),
+  };
+  store.transaction(() => {
+    store.insertExport(record);
+    store.addEdge({ parent: version.id, child: record.id, relation: 'export' });
+    store.audit.append({ actor, action: 'dataset.export', subjects: [version.id, record.id], options: { dataset: version.dataset, format: format.name, path: target, sha256, lines } });
+  });
+  store.audit.checkpoint();
+  return { record, dataset: version.dataset };
+}

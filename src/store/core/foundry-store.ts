@@ -1,0 +1,93 @@
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type {
+  BlobRecord,
+  ChunkRecord,
+  DatasetVersionRecord,
+  DocumentRecord,
+  ElementRecord,
+  ExportRecord,
+  FailureRecord,
+  LineageEdge,
+  SourceRecord,
+  SourceVersionRecord,
+} from './records.ts';
+
+/** A document as the current version of one or more sources. */
+export interface CurrentDocument {
+  document: Omit<DocumentRecord, 'text'>;
+  path: string;
+  versionId: string;
+  version: number;
+}
+
+export interface StoreStats {
+  sources: number;
+  versions: number;
+  blobs: number;
+  documents: number;
+  elements: number;
+  failures: number;
+  datasetVersions: number;
+  chunks: number;
+  exports: number;
+}
+
+/**
+ * The metadata store the foundry writes to. The SQLite adapter is the embedded default;
+ * a PostgreSQL adapter implements the same interface. Every write the foundry makes for one
+ * file or one build happens inside one `transaction`, together with its audit entries.
+ */
+export interface FoundryStore {
+  readonly audit: AuditLog;
+  /** Runs `fn` in one write transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+
+  findSourceByPath(path: string): SourceRecord | null;
+  getSource(id: string): SourceRecord | null;
+  insertSource(source: SourceRecord): void;
+  latestVersion(sourceId: string): SourceVersionRecord | null;
+  listVersions(sourceId: string): SourceVersionRecord[];
+  getVersion(id: string): SourceVersionRecord | null;
+  insertVersion(version: SourceVersionRecord): void;
+  versionsForBlob(sha256: string): SourceVersionRecord[];
+
+  putBlob(blob: BlobRecord): boolean;
+  getBlob(sha256: string): BlobRecord | null;
+
+  findDocument(sha256: string, parserVersion: string): DocumentRecord | null;
+  getDocument(id: string): DocumentRecord | null;
+  insertDocument(document: DocumentRecord, elements: ElementRecord[]): void;
+  listElements(documentId: string): ElementRecord[];
+  getElement(id: string): ElementRecord | null;
+  getElements(ids: readonly string[]): ElementRecord[];
+  /** The newest document of every source whose latest version parsed, ordered by path. */
+  currentDocuments(): CurrentDocument[];
+
+  recordFailure(failure: Omit<FailureRecord, 'id'>): void;
+  /** The failure recorded for this content, if its latest attempt failed. */
+  findFailure(sha256: string): FailureRecord | null;
+  listFailures(): FailureRecord[];
+
+  getDatasetVersion(id: string): DatasetVersionRecord | null;
+  latestDatasetVersion(dataset: string): DatasetVersionRecord | null;
+  listDatasetVersions(dataset?: string): DatasetVersionRecord[];
+  insertDatasetVersion(version: DatasetVersionRecord, chunks: ChunkRecord[]): void;
+  chunksOfVersion(versionId: string): ChunkRecord[];
+  getChunk(id: string): ChunkRecord | null;
+  chunksForElement(elementId: string): ChunkRecord[];
+  chunksForDocument(documentId: string): ChunkRecord[];
+  versionsForChunk(chunkId: string): DatasetVersionRecord[];
+
+  insertExport(record: ExportRecord): void;
+  getExport(id: string): ExportRecord | null;
+  exportsForVersion(versionId: string): ExportRecord[];
+
+  addEdge(edge: LineageEdge): void;
+  parentsOf(id: string): LineageEdge[];
+  childrenOf(id: string): LineageEdge[];
+
+  /** Expands a unique id prefix (at least 6 characters after the kind prefix) to the full id. */
+  resolveId(prefix: string): string | null;
+  stats(): StoreStats;
+}
