@@ -1,4 +1,5 @@
 import { canonicalize } from '../../audit/canonical-json.ts';
+import { CHANNELS } from '../../shared/channels.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';
@@ -81,6 +82,7 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     store.audit.append({ actor, action: 'dataset.build', subjects: [id, ...manifest.documents.map((document) => document.id)], options: { dataset: name, ...version.options, chunks: version.chunkCount, tokens: version.tokenCount, manifestSha256: sha256Hex(manifestJson) } });
   });
   store.audit.checkpoint();
+  if (CHANNELS.stageEnd.hasSubscribers) CHANNELS.stageEnd.publish({ stage: 'dataset.build', subject: id, chunks: version.chunkCount, tokens: version.tokenCount });
   return { version, created: true };
 }
 

@@ -5,6 +5,7 @@ import { FabrikError, toFabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';
 import { WorkerPool } from '../../shared/worker-pool.ts';
+import { CHANNELS } from '../../shared/channels.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
@@ -78,7 +79,9 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     while (next < walk.files.length) {
       const file = walk.files[next++];
       if (file === undefined) break;
+      const fileStarted = performance.now();
       const result = await ingestFile(file.path, { ...options, pool, limits });
+      if (CHANNELS.ingestFile.hasSubscribers) CHANNELS.ingestFile.publish({ ...result, durationMs: performance.now() - fileStarted });
       tally(summary, result);
       done += 1;
       options.onProgress?.(done, walk.files.length, result);

@@ -1,0 +1,107 @@
+// Ingest throughput on the born-digital PDFs of ../shared/corpus, as a ratio to poppler's pdftotext
+// over the same files with the same parallelism, measured in the same run.
+//   npm run bench:ingest [-- --rounds N --workers N]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ingestPaths } from '../src/foundry/core/ingest.ts';
+import { loadConfig } from '../src/shared/config.ts';
+import { CODE_VERSION } from '../src/shared/version.ts';
+import { createFsBlobStore } from '../src/store/blobs/fs-blob-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: String(Math.min(2, availableParallelism())) } } });
+const rounds = Number(values.rounds);
+const workers = Number(values.workers);
+const corpus = new URL('../../shared/corpus/pdf/', import.meta.url).pathname;
+
+if (!existsSync(corpus)) {
+  console.error(`bench ingest: ${corpus} not found; this bench needs ../shared/corpus`);
+  process.exit(1);
+}
+ensurePdftotext();
+
+// Born-digital: pdftotext finds a text layer (at least 200 characters) and the file is not encrypted.
+const files: Array<{ path: string; pages: number }> = [];
+for (const name of readdirSync(corpus).filter((entry) => entry.endsWith('.pdf')).sort()) {
+  const path = join(corpus, name);
+  const info = spawnSync('pdfinfo', [path], { encoding: 'utf8' });
+  if (info.status !== 0 || /Encrypted:\s+yes/.test(info.stdout)) continue;
+  const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1] ?? 0);
+  const text = spawnSync('pdftotext', ['-q', path, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (pages > 0 && text.status === 0 && text.stdout.replace(/\s+/g, '').length >= 200) files.push({ path, pages });
+}
+const pagesPerRound = files.reduce((sum, file) => sum + file.pages, 0);
+console.log(`${files.length} born-digital PDFs, ${pagesPerRound} pages; ${rounds} rounds; parallelism ${workers}`);
+
+async function runPdftotext(): Promise<number> {
+  const started = performance.now();
+  for (let round = 0; round < rounds; round += 1) {
+    let next = 0;
+    await Promise.all(Array.from({ length: workers }, async () => {
+      while (next < files.length) {
+        const file = files[next++];
+        if (file === undefined) break;
+        await new Promise<void>((resolve, reject) => {
+          const child = spawn('pdftotext', ['-q', file.path, '/dev/null']);
+          child.on('exit', () => resolve());
+          child.on('error', reject);
+        });
+      }
+    }));
+  }
+  return (pagesPerRound * rounds) / ((performance.now() - started) / 1000);
+}
+
+async function runFabrik(): Promise<{ pagesPerSecond: number; pages: number; failed: number }> {
+  const work = mkdtempSync(join(tmpdir(), 'fabrik-bench-ingest-'));
+  try {
+    let seconds = 0;
+    let pages = 0;
+    let failed = 0;
+    for (let round = 0; round < rounds; round += 1) {
+      // A fresh store each round, so every file is really stored, parsed and recorded.
+      const home = join(work, `home-${round}`);
+      const inputs = join(work, `in-${round}`);
+      mkdirSync(inputs, { recursive: true });
+      for (const file of files) copyFileSync(file.path, join(inputs, file.path.split('/').pop() as string));
+      const config = { ...loadConfig({}), home, workers };
+      const store = openSqliteStore({ path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.local/bench', codeVersion: CODE_VERSION });
+      const started = performance.now();
+      const summary = await ingestPaths([inputs], { store, blobs: createFsBlobStore(join(home, 'blobs')), config, actor: 'bench' });
+      seconds += (performance.now() - started) / 1000;
+      store.close();
+      pages += summary.pages;
+      failed += summary.failed;
+    }
+    return { pagesPerSecond: (pagesPerRound * rounds) / seconds, pages, failed };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const reference = await runPdftotext();
+const fabrik = await runFabrik();
+const ratio = fabrik.pagesPerSecond / reference;
+console.log(`pdftotext:  ${reference.toFixed(1)} pages/s`);
+console.log(`fabrik:     ${fabrik.pagesPerSecond.toFixed(1)} pages/s (blobs, parse, elements, lineage, audit; ${fabrik.failed} failed files)`);
+console.log(`bench ingest-pages-per-second: ${fabrik.pagesPerSecond.toFixed(1)} pages/s (reference pdftotext ${reference.toFixed(1)})`);
+console.log(`bench ingest-vs-pdftotext: ${ratio.toFixed(2)} ratio (target 0.5)`);
+
+function ensurePdftotext(): void {
+  const found = spawnSync('pdftotext', ['-v']).error === undefined;
+  if (found) return;
+  if (process.getuid?.() === 0) {
+    console.error('bench ingest: installing poppler-utils (pdftotext) with apt-get');
+    try {
+      execFileSync('apt-get', ['install', '-y', '-q', 'poppler-utils'], { stdio: 'inherit' });
+      return;
+    } catch {
+      // fall through to the request below
+    }
+  }
+  console.error('bench ingest: needs poppler-utils for the pdftotext reference: apt-get install poppler-utils');
+  process.exit(1);
+}

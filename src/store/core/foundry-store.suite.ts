@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FoundryStore } from './foundry-store.ts';
+import type { DocumentRecord, ElementRecord } from './records.ts';
+
+/** The one store test suite; every adapter's test file runs it with its own factory. */
+export function runFoundryStoreSuite(adapter: string, open: (t: { after: (fn: () => void) => void }) => FoundryStore): void {
+  const now = '2026-11-23T00:00:00.000Z';
+  const sha = (digit: string): string => digit.repeat(64);
+  const document = (id: string, sha256: string): DocumentRecord => ({
+    id, sha256, parserVersion: 'p1', mediaType: 'text/plain', title: 'T', pageCount: 1, elementCount: 1, text: 'hello world', warnings: [], metadata: { encoding: 'utf-8' }, createdAt: now,
+  });
+  const element = (documentId: string): ElementRecord => ({
+    id: `el_${documentId}`, documentId, ordinal: 0, kind: 'paragraph', text: 'hello world', page: 1, bbox: { x0: 1, y0: 2, x1: 3, y1: 4 }, span: [0, 11], sourceSpan: [0, 11], level: null, attributes: { a: 'b' },
+  });
+
+  test(`${adapter}: sources, versions, blobs, documents and elements round-trip`, (t) => {
+    const store = open(t);
+    store.transaction(() => {
+      store.putBlob({ sha256: sha('a'), size: 11, mediaType: 'text/plain', createdAt: now });
+      assert.equal(store.putBlob({ sha256: sha('a'), size: 11, mediaType: 'text/plain', createdAt: now }), false, 'a blob is stored once');
+      store.insertSource({ id: 'src_1', path: '/data/a.txt', createdAt: now });
+      store.insertVersion({ id: 'ver_1', sourceId: 'src_1', path: '/data/a.txt', version: 1, sha256: sha('a'), size: 11, mtimeMs: 5, createdAt: now });
+      store.insertDocument(document('doc_1', sha('a')), [element('doc_1')]);
+      store.addEdge({ parent: `sha256:${sha('a')}`, child: 'doc_1', relation: 'parse' });
+    });
+    assert.equal(store.findSourceByPath('/data/a.txt')?.id, 'src_1');
+    assert.equal(store.latestVersion('src_1')?.version, 1);
+    assert.deepEqual(store.findDocument(sha('a'), 'p1'), document('doc_1', sha('a')));
+    assert.deepEqual(store.listElements('doc_1'), [element('doc_1')]);
+    assert.equal(store.currentDocuments()[0]?.path, '/data/a.txt');
+    assert.equal(store.childrenOf(`sha256:${sha('a')}`)[0]?.child, 'doc_1');
+    assert.equal(store.resolveId('doc_'), 'doc_1');
+  });
+
+  test(`${adapter}: a failed transaction leaves nothing behind, audit entries included`, (t) => {
+    const store = open(t);
+    const before = store.audit.size();
+    assert.throws(() => store.transaction(() => {
+      store.insertSource({ id: 'src_2', path: '/data/b.txt', createdAt: now });
+      store.audit.append({ actor: 'test', action: 'source.ingest', subjects: ['src_2'] });
+      throw new Error('disk on fire');
+    }), /disk on fire/);
+    assert.equal(store.findSourceByPath('/data/b.txt'), null);
+    assert.equal(store.audit.size(), before);
+    assert.equal(store.audit.verify().ok, true);
+  });
+
+  test(`${adapter}: an ambiguous id prefix is an error`, (t) => {
+    const store = open(t);
+    store.insertSource({ id: 'src_abc1', path: '/x', createdAt: now });
+    store.insertSource({ id: 'src_abc2', path: '/y', createdAt: now });
+    assert.throws(() => store.resolveId('src_abc'), /matches more than one/);
+    assert.equal(store.resolveId('src_abc2'), 'src_abc2');
+    assert.equal(store.resolveId('src_zzz'), null);
+  });
+}
