@@ -117,7 +117,8 @@ test('ingest → dataset → export → lineage → audit, through the real CLI'
   assert.equal(check.code, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /proof OK/);
   const bytes = readFileSync(proofFile);
-  bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+  const middle = Math.floor(bytes.length / 2);
+  bytes[middle] = (bytes[middle] ?? 0) ^ 0x01;
   writeFileSync(proofFile, bytes);
   assert.equal(runFabrik(join(work, 'elsewhere'), ['audit', 'check-proof', proofFile]).code, 3);
 

@@ -4,7 +4,6 @@ import { buildDataset } from '../../foundry/core/build-dataset.ts';
 import { ingestPaths } from '../../foundry/core/ingest.ts';
 import { exportDataset } from '../../foundry/exporters/export-dataset.ts';
 import type { ExportLine } from '../../foundry/exporters/export-line.ts';
-import { writeSampleDocuments } from '../../foundry/samples/write-sample-documents.ts';
 import { DEFAULT_CHUNK_OPTIONS } from '../../foundry/stages/chunk/chunk-document.ts';
 import { traceLineage } from '../../lineage/trace-lineage.ts';
 import { JSON_OPTION, type Command } from '../command.ts';
@@ -31,6 +30,8 @@ export const demoCommand: Command = {
     try {
       const { home } = context.config;
       const samples = join(home, 'samples');
+      // pdf-lib and docx are loaded only when the demo runs.
+      const { writeSampleDocuments } = await import('../../foundry/samples/write-sample-documents.ts');
       const written = await writeSampleDocuments(samples);
       say(`fabrik demo — data in ${home}\n\n1. sample documents: ${written.length} files in ${samples}\n`);
       for (const file of written) say(`   ${relative(samples, file.path).padEnd(48)} ${file.description}\n`);
@@ -59,7 +60,16 @@ export const demoCommand: Command = {
       const lineage = line === undefined ? null : traceLineage(context.store, context.blobs, line.id);
       if (line !== undefined && lineage !== null) {
         say(`\n5. fabrik lineage ${line.id}   (one exported line)\n   text: ${JSON.stringify(line.text.slice(0, 90))}…\n`);
-        for (const node of lineage.down.slice(0, 8)) say(`   ↳ ${node.kind.padEnd(15)} ${node.id} ${describe(node.details)}\n`);
+        const elements = lineage.down.filter((node) => node.kind === 'element');
+        for (const node of lineage.down) {
+          // Two elements show the shape; the rest are counted.
+          const index = elements.indexOf(node);
+          if (index >= 2) {
+            if (index === 2) say(`   ↳ ${'…'.padEnd(15)} ${elements.length - 2} more elements\n`);
+            continue;
+          }
+          say(`   ↳ ${node.kind.padEnd(15)} ${node.id} ${describe(node.details)}\n`);
+        }
         for (const node of lineage.up) say(`   ↑ ${node.kind.padEnd(15)} ${node.id} ${describe(node.details)}\n`);
       }
 

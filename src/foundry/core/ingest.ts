@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { FabrikConfig } from '../../shared/config.ts';
 import { FabrikError, toFabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
@@ -9,7 +9,7 @@ import { CHANNELS } from '../../shared/channels.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
-import { PARSER_VERSION } from '../parsers/parse-document.ts';
+import { PARSER_VERSION } from '../parsers/parser-version.ts';
 import { DEFAULT_PARSE_LIMITS, type ParsedDocument, type ParseLimits } from './parsed-document.ts';
 import { walkFiles, type WalkNote } from './walk-files.ts';
 
@@ -61,7 +61,9 @@ export interface IngestOptions {
 export async function ingestPaths(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
   const { store, config } = options;
-  const walk = await walkFiles(paths, { exclude: [config.home] });
+  // fabrik's own files are never inputs; the demo's samples under $FABRIK_HOME are.
+  const own = ['blobs', 'keys', 'exports', 'fabrik.db', 'fabrik.db-wal', 'fabrik.db-shm', 'log-origin'].map((name) => join(config.home, name));
+  const walk = await walkFiles(paths, { exclude: own });
   options.onStart?.(walk.files.length);
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes };
   const pool = new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
