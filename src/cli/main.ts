@@ -5,6 +5,7 @@ import { auditCheckProofCommand, auditLogCommand, auditProofCommand, auditVerify
 import { datasetBuildCommand, datasetListCommand, datasetShowCommand } from './commands/dataset.ts';
 import { demoCommand } from './commands/demo.ts';
 import { documentShowCommand, documentsCommand } from './commands/documents.ts';
+import { engineSimCommand } from './commands/engine-sim.ts';
 import { exportCommand } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { lineageCommand } from './commands/lineage.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   auditProofCommand,
   auditCheckProofCommand,
   auditLogCommand,
+  engineSimCommand,
 ];
 
 function usage(): string {
