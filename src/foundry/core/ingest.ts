@@ -51,6 +51,17 @@ export interface IngestOptions {
   onProgress?: (done: number, total: number, result: FileResult) => void;
   /** Called once the file list is known. */
   onStart?: (total: number) => void;
+  /** A long-lived parser pool (a server keeps one warm); by default each run makes and closes its own. */
+  pool?: WorkerPool;
+}
+
+/** The pool of parser threads, with the configured time and heap limits per file. */
+export function createParsePool(config: FabrikConfig, size = config.workers): WorkerPool {
+  return new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
+    size: Math.max(1, size),
+    timeoutMs: config.parseTimeoutMs,
+    memoryMb: config.parseMemoryMb,
+  });
 }
 
 /**
@@ -66,11 +77,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const walk = await walkFiles(paths, { exclude: own });
   options.onStart?.(walk.files.length);
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes };
-  const pool = new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
-    size: Math.min(config.workers, Math.max(1, walk.files.length)),
-    timeoutMs: config.parseTimeoutMs,
-    memoryMb: config.parseMemoryMb,
-  });
+  const pool = options.pool ?? createParsePool(config, Math.min(config.workers, walk.files.length));
   const summary: IngestSummary = {
     files: walk.files.length, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,
     failuresByReason: {}, failures: [], skipped: walk.notes, durationMs: 0,
@@ -93,7 +100,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     // Two files in flight per worker keep the workers busy while the main thread hashes and writes.
     await Promise.all(Array.from({ length: Math.max(1, config.workers * 2) }, run));
   } finally {
-    await pool.close();
+    if (options.pool === undefined) await pool.close();
     store.audit.checkpoint();
   }
   summary.durationMs = Math.round(performance.now() - started);
