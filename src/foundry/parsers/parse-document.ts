@@ -1,0 +1,65 @@
+import { FabrikError } from '../../shared/errors.ts';
+import type { ParseContext, ParsedDocument, Parser } from '../core/parsed-document.ts';
+import { csvParser } from './csv/csv-parser.ts';
+import { describeBytes, detectMediaType } from './detect-media-type.ts';
+import { docxParser } from './docx/docx-parser.ts';
+import { htmlParser } from './html/html-parser.ts';
+import { markdownParser } from './markdown/markdown-parser.ts';
+import { PARSER_VERSION } from './parser-version.ts';
+import { pdfParser } from './pdf/pdf-parser.ts';
+import { textParser } from './text/text-parser.ts';
+
+// The version of everything the parsers emit lives in parser-version.ts (readable without loading
+// the parsers); bump it there whenever any parser's output for the same bytes can change.
+export { PARSER_VERSION };
+
+/** Every parser, each claiming its media types. */
+export const PARSERS: readonly Parser[] = [pdfParser, docxParser, htmlParser, markdownParser, csvParser, textParser];
+
+/** The parser for a media type, or null. */
+export function parserForMediaType(mediaType: string): Parser | null {
+  return PARSERS.find((parser) => parser.mediaTypes.includes(mediaType)) ?? null;
+}
+
+/**
+ * Detects the format of the bytes and parses them. Throws FabrikError: empty_file, file_too_large,
+ * unsupported_format, encrypted_file, archive_limit, parse_failed or no_text, each naming the file.
+ */
+export async function parseDocument(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
+  const { fileName, limits } = context;
+  if (bytes.length === 0) throw new FabrikError('empty_file', `${fileName} is empty (0 bytes); there is nothing to parse.`, { param: fileName });
+  if (bytes.length > limits.maxBytes) {
+    throw new FabrikError('file_too_large', `${fileName} is ${bytes.length} bytes, more than the limit of ${limits.maxBytes} bytes (limits.maxBytes).`, { param: fileName });
+  }
+  const mediaType = detectMediaType(bytes, fileName);
+  const parser = mediaType === null ? null : parserForMediaType(mediaType);
+  if (mediaType === null || parser === null) {
+    throw new FabrikError('unsupported_format', `${fileName} is not a format fabrik parses (PDF, DOCX, HTML, Markdown, CSV, plain text): its bytes look like ${describeBytes(bytes)}.`, { param: fileName });
+  }
+  let document: ParsedDocument;
+  try {
+    document = await parser.parse(bytes, context);
+  } catch (error) {
+    throw toParseError(error, fileName, mediaType);
+  }
+  if (document.elements.length === 0) {
+    const hint = mediaType === 'application/pdf' ? ' (a scanned PDF needs OCR)' : '';
+    throw new FabrikError('no_text', `${fileName} parsed as ${mediaType} but holds no extractable text${hint}.`, { param: fileName });
+  }
+  document.metadata.parserVersion = PARSER_VERSION;
+  return document;
+}
+
+/** Library errors become parse_failed (or encrypted_file) naming the file; our own errors pass through. */
+function toParseError(error: unknown, fileName: string, mediaType: string): FabrikError {
+  if (error instanceof FabrikError) return error;
+  const name = error instanceof Error ? error.name : '';
+  const cause = error instanceof Error ? error.message : String(error);
+  if (name === 'PasswordException') {
+    return new FabrikError('encrypted_file', `${fileName} is encrypted and needs a password to open (${cause}).`, { param: fileName, cause: error });
+  }
+  if (error instanceof RangeError && /call stack/i.test(cause)) {
+    return new FabrikError('parse_failed', `${fileName} (${mediaType}) is nested too deeply to parse: ${cause}.`, { param: fileName, cause: error });
+  }
+  return new FabrikError('parse_failed', `${fileName} (${mediaType}) could not be parsed: ${cause || name || 'unknown error'}.`, { param: fileName, cause: error });
+}
