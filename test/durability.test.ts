@@ -37,11 +37,16 @@ test('SIGKILL in the middle of a large ingest loses and duplicates nothing', asy
   // Kill it once some, but not all, documents are committed.
   const deadline = Date.now() + 120_000;
   let committed = 0;
-  while (Date.now() < deadline) {
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => {
+    stderr += data.toString();
+  });
+  while (Date.now() < deadline && child.exitCode === null) {
     committed = count(dbPath, 'SELECT COUNT(*) AS n FROM documents');
     if (committed >= 10) break;
     await sleep(20);
   }
+  assert.equal(child.exitCode, null, `the ingest ended before it could be killed: ${stderr}`);
   child.kill('SIGKILL');
   await exited;
   assert.ok(committed >= 10 && committed < FILES * 2, `killed after ${committed} of ${FILES * 2} documents`);
