@@ -64,7 +64,8 @@ export function verifyAuditLog(store: AuditStore, verifier: NoteVerifier, option
 }
 
 function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: AuditVerifyOptions): AuditVerifyReport {
-  const total = store.countEntries();
+  // For progress only: COUNT(*) would read the whole table (half a second at a million rows).
+  const total = store.lastSeq();
   const problems: AuditProblem[] = [];
   let omitted = 0;
   let lastProblemIndex = -1;
