@@ -75,6 +75,12 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   // fabrik's own files are never inputs; the demo's samples under $FABRIK_HOME are.
   const own = ['blobs', 'keys', 'exports', 'fabrik.db', 'fabrik.db-wal', 'fabrik.db-shm', 'log-origin'].map((name) => join(config.home, name));
   const walk = await walkFiles(paths, { exclude: own });
+  // Largest first: a big file started last would leave the other threads idle at the end.
+  const sizes = new Map<string, number>();
+  for (let start = 0; start < walk.files.length; start += 256) {
+    await Promise.all(walk.files.slice(start, start + 256).map(async (file) => sizes.set(file.path, await stat(file.path).then((info) => info.size, () => 0))));
+  }
+  walk.files.sort((a, b) => (sizes.get(b.path) ?? 0) - (sizes.get(a.path) ?? 0));
   options.onStart?.(walk.files.length);
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes };
   const pool = options.pool ?? createParsePool(config, Math.min(config.workers, walk.files.length));
