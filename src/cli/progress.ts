@@ -25,7 +25,7 @@ export function createProgress(title: string, stream: NodeJS.WriteStream = proce
       const fraction = total === 0 ? 1 : done / total;
       const filled = Math.round(fraction * width);
       const rate = done / Math.max(0.001, (now - started) / 1000);
-      const columns = stream.columns ?? 100;
+      const columns = stream.columns || 100;
       const head = `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s `;
       const room = Math.max(0, columns - head.length - 1);
       const tail = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
