@@ -82,7 +82,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   }
   walk.files.sort((a, b) => (sizes.get(b.path) ?? 0) - (sizes.get(a.path) ?? 0));
   options.onStart?.(walk.files.length);
-  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes };
+  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes, maxMemoryBytes: config.parseMemoryMb * 1024 * 1024 };
   const pool = options.pool ?? createParsePool(config, Math.min(config.workers, walk.files.length));
   const summary: IngestSummary = {
     files: walk.files.length, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,

@@ -73,6 +73,11 @@ export interface ParseLimits {
   maxPages: number;
   /** Deepest element nesting a parser walks (HTML/DOCX trees). */
   maxDepth: number;
+  /**
+   * Largest WebAssembly memory a parser may grow to. V8's heap limit on the worker does not count
+   * wasm memory, so parsers that run wasm (PDFium) check this themselves.
+   */
+  maxMemoryBytes: number;
 }
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = {
@@ -82,6 +87,7 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
   maxArchiveEntries: 10_000,
   maxPages: 5_000,
   maxDepth: 256,
+  maxMemoryBytes: 1024 * 1024 * 1024,
 };
 
 export interface ParseContext {

@@ -30,6 +30,12 @@ async function reportPdf(): Promise<Uint8Array> {
 }
 
 describe('pdfParser', () => {
+  it('enforces the memory limit on PDFium\'s wasm memory, which V8\'s heap limit does not count', async () => {
+    await assert.rejects(pdfParser.parse(await reportPdf(), context({ maxMemoryBytes: 1024 })), (error: unknown) => error instanceof FabrikError && error.code === 'parse_memory' && /FABRIK_PARSE_MEMORY_MB/.test(error.message));
+    // The instance was discarded; the next file gets a fresh one and parses.
+    assert.equal((await pdfParser.parse(await reportPdf(), context())).pageCount, 3);
+  });
+
   it('lays out pages into classified elements with page numbers and top-left bboxes', async () => {
     const document = await pdfParser.parse(await reportPdf(), context());
     assert.equal(document.pageCount, 3);
@@ -46,10 +52,28 @@ describe('pdfParser', () => {
     ]);
     const heading = first[1];
     assert.equal(heading?.level, 1);
-    // PDF y=730 from the bottom of an 842 pt page is about 94–112 pt from the top.
-    assert.ok(heading?.bbox !== undefined && heading.bbox.y0 > 90 && heading.bbox.y1 < 116 && heading.bbox.x0 === 72, JSON.stringify(heading?.bbox));
+    // PDF y=730 from the bottom of an 842 pt page is about 94–112 pt from the top (plus the descent:
+    // PDFium reads Helvetica-Bold's as 0.23 of the size).
+    assert.ok(heading?.bbox !== undefined && heading.bbox.y0 > 90 && heading.bbox.y1 < 117 && heading.bbox.x0 === 72, JSON.stringify(heading?.bbox));
     assert.deepEqual(document.elements.find((element) => element.kind === 'table')?.attributes?.cells, [['Region', 'Revenue', 'Growth'], ['North', '120', '12%'], ['South', '95', '7%']]);
     for (const element of document.elements) assert.equal(document.text.slice(element.span[0], element.span[1]), element.text);
+  });
+
+  it('reads with PDFium and names the engine in the metadata', async () => {
+    const document = await pdfParser.parse(await reportPdf(), context());
+    assert.equal(document.metadata.engine, 'pdfium');
+  });
+
+  it('falls back to pdf.js for a file PDFium cannot open', async (t) => {
+    const url = new URL('bad/pdfjs-xref_command_missing.pdf', CORPUS);
+    if (!existsSync(url)) return t.skip(`../shared/corpus not found: ${url.pathname}`);
+    try {
+      const document = await pdfParser.parse(new Uint8Array(readFileSync(url)), context());
+      // Either engine may read this one; when pdf.js did, the document says so and why.
+      if (document.metadata.engine === 'pdfjs') assert.match(document.warnings.join(' '), /PDFium could not open/);
+    } catch (error) {
+      assert.ok(error instanceof FabrikError, String(error));
+    }
   });
 
   it('reads two columns column by column', async () => {
