@@ -30,6 +30,16 @@ export const ERROR_CODES = {
   audit_integrity: { status: 500, type: 'integrity_error', description: 'The audit log does not verify: an entry was modified, deleted, inserted, reordered or truncated.' },
   proof_invalid: { status: 422, type: 'integrity_error', description: 'An inclusion proof or its checkpoint does not verify.' },
   store_error: { status: 500, type: 'server_error', description: 'The store could not complete an operation.' },
+  invalid_request: { status: 400, type: 'invalid_request_error', description: 'An HTTP request body is not valid JSON or misses a required field.' },
+  already_exists: { status: 409, type: 'invalid_request_error', description: 'A team, model or other named object with that name already exists.' },
+  payload_too_large: { status: 413, type: 'invalid_request_error', description: 'An HTTP request body is larger than the configured limit.' },
+  authentication_failed: { status: 401, type: 'authentication_error', description: 'The API key is missing, unknown, revoked or expired.' },
+  permission_denied: { status: 403, type: 'permission_error', description: 'The API key is valid but may not use this model or endpoint.' },
+  rate_limited: { status: 429, type: 'rate_limit_error', description: 'A requests-per-minute, tokens-per-minute or concurrency limit is reached; retry after the time given.' },
+  quota_exceeded: { status: 429, type: 'rate_limit_error', description: 'A daily or monthly token quota or the monthly spend budget is used up.' },
+  upstream_error: { status: 502, type: 'server_error', description: 'The model engine failed, closed the connection or answered with something that is not an OpenAI response.' },
+  upstream_timeout: { status: 504, type: 'server_error', description: 'The model engine did not connect, answer or continue a stream within the configured time.' },
+  no_healthy_upstream: { status: 503, type: 'server_error', description: 'Every replica of the model is unhealthy, has an open circuit or is at its concurrency limit.' },
   internal: { status: 500, type: 'server_error', description: 'An unexpected internal error.' },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -1,0 +1,59 @@
+import { fieldPath, readNumber, readObject, rejectUnknownKeys, type FieldContext } from './read-fields.ts';
+
+/**
+ * Quotas that apply to a team or a key; absent means unlimited. Tokens count prompt and
+ * completion together. Minute limits slide over the last 60 seconds; day and month limits and
+ * the budget follow the UTC calendar.
+ */
+export interface Limits {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+  tokensPerDay?: number;
+  tokensPerMonth?: number;
+  concurrentRequests?: number;
+  /** Spend per UTC calendar month, in the currency of the model prices. */
+  budgetPerMonth?: number;
+}
+
+export const LIMIT_NAMES = ['requestsPerMinute', 'tokensPerMinute', 'tokensPerDay', 'tokensPerMonth', 'concurrentRequests', 'budgetPerMonth'] as const satisfies ReadonlyArray<keyof Limits>;
+
+/** The CLI option that sets each limit. */
+export const LIMIT_OPTIONS: Record<keyof Limits, string> = {
+  requestsPerMinute: 'rpm',
+  tokensPerMinute: 'tpm',
+  tokensPerDay: 'tokens-per-day',
+  tokensPerMonth: 'tokens-per-month',
+  concurrentRequests: 'concurrency',
+  budgetPerMonth: 'budget',
+};
+
+/** Validates a limits object; every value a whole number ≥ 0 except the budget (any amount ≥ 0). */
+export function parseLimits(context: FieldContext, value: unknown, path: string): Limits {
+  if (value === undefined || value === null) return {};
+  const object = readObject(context, value, path);
+  rejectUnknownKeys(context, object, path, LIMIT_NAMES);
+  const limits: Limits = {};
+  for (const name of LIMIT_NAMES) {
+    const raw = object[name];
+    if (raw === undefined || raw === null) continue;
+    limits[name] = readNumber(context, raw, fieldPath(path, name), name === 'budgetPerMonth' ? { min: 0 } : { min: 0, integer: true });
+  }
+  return limits;
+}
+
+/** Limits with `patch` applied; a null in the patch removes that limit. */
+export function mergeLimits(base: Limits, patch: Partial<Record<keyof Limits, number | null>>): Limits {
+  const merged: Limits = { ...base };
+  for (const name of LIMIT_NAMES) {
+    const value = patch[name];
+    if (value === null) delete merged[name];
+    else if (value !== undefined) merged[name] = value;
+  }
+  return merged;
+}
+
+/** One line for a table: `rpm 60, tpm 10000`, or `-` when unlimited. */
+export function formatLimits(limits: Limits): string {
+  const parts = LIMIT_NAMES.filter((name) => limits[name] !== undefined).map((name) => `${LIMIT_OPTIONS[name]} ${limits[name]}`);
+  return parts.length === 0 ? '-' : parts.join(', ');
+}
