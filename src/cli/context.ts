@@ -6,6 +6,7 @@ import { loadConfig, type FabrikConfig } from '../shared/config.ts';
 import { CODE_VERSION } from '../shared/version.ts';
 import type { BlobStore } from '../store/core/blob-store.ts';
 import type { FoundryStore } from '../store/core/foundry-store.ts';
+import type { SqliteControlStoreOptions } from '../store/sqlite/sqlite-control-store.ts';
 import { createFsBlobStore } from '../store/blobs/fs-blob-store.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 
@@ -32,9 +33,20 @@ export function openContext(config: FabrikConfig = loadConfig()): CliContext {
     config,
     store,
     blobs: createFsBlobStore(join(config.home, 'blobs')),
-    actor: process.env.FABRIK_ACTOR ?? `user:${safeUserName()}`,
+    actor: cliActor(),
     close: () => store.close(),
   };
+}
+
+/** Who a CLI command acts as in the audit log: $FABRIK_ACTOR, else the login name. */
+export function cliActor(): string {
+  return process.env.FABRIK_ACTOR ?? `user:${safeUserName()}`;
+}
+
+/** The control store's file and audit-log settings in $FABRIK_HOME (the same log the foundry writes). */
+export function controlStoreOptions(config: FabrikConfig = loadConfig()): SqliteControlStoreOptions {
+  mkdirSync(config.home, { recursive: true });
+  return { path: join(config.home, 'fabrik.db'), keyDir: join(config.home, 'keys'), origin: logOrigin(config.home), codeVersion: CODE_VERSION, checkpointEvery: config.checkpointEvery };
 }
 
 /** The audit log's origin line: unique to this installation, made once and kept in $FABRIK_HOME. */

@@ -9,6 +9,11 @@ import { engineSimCommand } from './commands/engine-sim.ts';
 import { exportCommand } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { lineageCommand } from './commands/lineage.ts';
+import { keyCreateCommand, keyListCommand, keyRevokeCommand } from './commands/key.ts';
+import { modelAddCommand, modelListCommand, modelRemoveCommand } from './commands/model.ts';
+import { serveCommand } from './commands/serve.ts';
+import { teamCreateCommand, teamListCommand, teamSetCommand } from './commands/team.ts';
+import { usageCommand } from './commands/usage.ts';
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -25,6 +30,11 @@ export const COMMANDS: Command[] = [
   auditCheckProofCommand,
   auditLogCommand,
   engineSimCommand,
+  serveCommand,
+  teamCreateCommand, teamListCommand, teamSetCommand,
+  keyCreateCommand, keyListCommand, keyRevokeCommand,
+  usageCommand,
+  modelAddCommand, modelListCommand, modelRemoveCommand,
 ];
 
 function usage(): string {

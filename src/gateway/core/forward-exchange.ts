@@ -1,0 +1,383 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { FabrikError } from '../../shared/errors.ts';
+import { errorEvent, sendError } from '../../server/send-error.ts';
+import type { Exchange } from './exchange.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import type { GatewaySettings } from './gateway-settings.ts';
+import { pickReplica, recordFailure, recordSuccess, releaseProbe, type Replica } from './replica-pool.ts';
+import { createSseEventScanner, eventUsage, hasData, isDoneEvent, isUsageOnlyEvent, type SseEventScanner } from './sse-event-scanner.ts';
+
+export interface ForwardContext {
+  settings: GatewaySettings;
+  metrics: GatewayMetrics;
+  /** Called exactly once, when the exchange is over however it ended. */
+  finish(exchange: Exchange): void;
+}
+
+interface Attempt {
+  replica: Replica;
+  controller: Dispatcher.DispatchController | null;
+  responded: boolean;
+  done: boolean;
+  /** Set when the gateway cut the attempt (the total timeout), to report instead of the abort. */
+  failure: FabrikError | null;
+}
+
+const DONE_EVENT = Buffer.from('data: [DONE]\n\n');
+const LENGTH_FINISH = Buffer.from('"finish_reason":"length"');
+const MAX_ERROR_BODY = 64 * 1024;
+const NOTHING: Buffer[] = [];
+/** The reason given to undici when the gateway itself ends an attempt (client gone, cap reached). */
+const ENDED_BY_GATEWAY = new Error('ended by the gateway');
+
+/**
+ * Sends the exchange to a replica and streams the answer back: retries and fails over on
+ * connect errors, timeouts, 429 and 5xx until the first byte reaches the client; after that, a
+ * failure ends a stream with an error event (and any other answer by closing the connection).
+ * Bytes go through as the engine sent them; SSE is cut only at event boundaries.
+ */
+export function forwardExchange(context: ForwardContext, exchange: Exchange, response: ServerResponse): void {
+  const { settings, metrics } = context;
+  const { timeouts, circuit } = settings;
+  let current: Attempt | null = null;
+  let tried: Set<Replica> | null = null;
+
+  const finish = (): void => {
+    if (exchange.finished) return;
+    exchange.finished = true;
+    context.finish(exchange);
+    // An exchange that lived through a young-generation collection now sits in the old one, where,
+    // dead or not, it would keep what it points to alive through the next collections: let go.
+    exchange.responseBody = NOTHING;
+    exchange.events = NOTHING;
+    current = null;
+  };
+
+  const endAttempt = (attempt: Attempt, outcome: 'success' | 'failure' | 'neutral'): void => {
+    if (attempt.done) return;
+    attempt.done = true;
+    attempt.replica.inFlight -= 1;
+    if (outcome === 'success') recordSuccess(attempt.replica);
+    else if (outcome === 'failure') recordFailure(attempt.replica, Date.now(), circuit);
+    else releaseProbe(attempt.replica);
+  };
+
+  const fail = (error: FabrikError, headers: ReadonlyArray<[string, string]> = []): void => {
+    if (exchange.finished) return;
+    exchange.error = error;
+    exchange.status = error.status;
+    if (!exchange.clientGone) sendError(response, error, headers);
+    finish();
+  };
+
+  response.on('close', () => {
+    if (exchange.finished || response.writableFinished) return;
+    // The client left: stop the engine's work and settle what was delivered.
+    exchange.clientGone = true;
+    exchange.status = 499;
+    if (current !== null && !current.done) {
+      endAttempt(current, 'neutral');
+      current.controller?.abort(ENDED_BY_GATEWAY);
+    }
+    finish();
+  });
+
+  const retryOrFail = (replica: Replica, error: FabrikError, sameAgain: boolean): void => {
+    (tried ??= new Set()).add(replica);
+    if (exchange.attempts <= settings.retries && performance.now() - exchange.startedAt < timeouts.totalMs) {
+      metrics.retried(exchange.route.definition.name);
+      start(error, sameAgain);
+    } else fail(error);
+  };
+
+  const start = (lastError: FabrikError | null, sameAgain: boolean): void => {
+    if (exchange.finished) return;
+    const wallClock = Date.now();
+    let pick = pickReplica(exchange.route, tried, wallClock, circuit);
+    // A kept-alive connection the engine had just closed is not the replica's fault: one more try on it.
+    if (pick.replica === null && sameAgain) pick = pickReplica(exchange.route, null, wallClock, circuit);
+    if (pick.replica === null) {
+      const name = exchange.route.definition.name;
+      const error = lastError ?? (pick.reason === 'busy'
+        ? new FabrikError('no_healthy_upstream', `every replica of model "${name}" is at its concurrency limit; retry shortly`, { param: 'model' })
+        : new FabrikError('no_healthy_upstream', `model "${name}" has no healthy replica (${exchange.route.replicas.length} configured: failing health checks or circuit open)`, { param: 'model' }));
+      fail(error, pick.reason === 'busy' || lastError === null ? [['retry-after', '1']] : []);
+      return;
+    }
+    const replica = pick.replica;
+    exchange.attempts += 1;
+    exchange.replica = replica;
+    replica.inFlight += 1;
+    replica.requests += 1;
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': exchange.id };
+    if (replica.authorization !== undefined) headers.authorization = replica.authorization;
+    const attempt: Attempt = { replica, controller: null, responded: false, done: false, failure: null };
+    current = attempt;
+    // undici enforces connect, first-byte and between-chunk timeouts; the total is checked on every
+    // chunk, and waiting for headers never outlasts it. (A timer registry shared by all requests was
+    // tried: a long-lived Set written on every request kept each request's objects alive through
+    // young-generation collections and tripled the time spent collecting.)
+    const left = Math.max(1, timeouts.totalMs - (performance.now() - exchange.startedAt));
+    try {
+      replica.dispatcher.dispatch({
+        path: replica.basePath + exchange.path,
+        method: 'POST',
+        headers,
+        body: exchange.upstreamBody,
+        headersTimeout: Math.min(timeouts.firstByteMs, left),
+        bodyTimeout: Math.min(timeouts.idleMs, left),
+      }, createHandler(attempt));
+    } catch (error) {
+      endAttempt(attempt, 'failure');
+      retryOrFail(replica, new FabrikError('upstream_error', `the engine at ${replica.url} could not be reached: ${(error as Error).message}`, { param: 'model' }), false);
+    }
+  };
+
+  /** Maps an undici error to what the client is told. */
+  const upstreamFailure = (attempt: Attempt, error: Error & { code?: string }): FabrikError => {
+    if (attempt.failure !== null) return attempt.failure;
+    const url = attempt.replica.url;
+    switch (error.code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return new FabrikError('upstream_timeout', `could not connect to the engine at ${url} within ${timeouts.connectMs} ms`, { param: 'model' });
+      case 'UND_ERR_HEADERS_TIMEOUT':
+        return new FabrikError('upstream_timeout', `the engine at ${url} sent no response within ${timeouts.firstByteMs} ms`, { param: 'model' });
+      case 'UND_ERR_BODY_TIMEOUT':
+        return new FabrikError('upstream_timeout', `the engine at ${url} sent nothing for ${timeouts.idleMs} ms`, { param: 'model' });
+      default:
+        return attempt.responded
+          ? new FabrikError('upstream_error', `the engine at ${url} closed the connection mid-response`, { param: 'model' })
+          : new FabrikError('upstream_error', `the engine at ${url} could not be reached: ${error.code ?? error.message}`, { param: 'model' });
+    }
+  };
+
+  const createHandler = (attempt: Attempt): Dispatcher.DispatchHandler => {
+    // What the response turned out to be, once its status is known.
+    let mode: 'error' | 'body' | 'sse' = 'body';
+    let status = 0;
+    let errorBody: Buffer[] = [];
+    let errorSize = 0;
+    let expected = -1;
+    let received = 0;
+    let scanner: SseEventScanner | null = null;
+    const cap = exchange.cap;
+    let lengthFinish = false;
+    let cut = false;
+    let out: Buffer[] = [];
+
+    const pause = (controller: Dispatcher.DispatchController): void => {
+      controller.pause();
+      response.once('drain', () => controller.resume());
+    };
+    const capEvent = (): Buffer => Buffer.from(errorEvent(new FabrikError('quota_exceeded', `the answer was ended at ${cap} completion tokens: the quota has no more room for this request`, { param: 'max_tokens' })));
+    const onEvent = (event: Buffer): void => {
+      if (cut) return;
+      if (!hasData(event)) {
+        out.push(event);
+        return;
+      }
+      if (isDoneEvent(event)) {
+        if (cap !== null && (lengthFinish || (exchange.usage !== null && exchange.usage.completionTokens >= cap))) {
+          exchange.capReached = true;
+          out.push(capEvent());
+        }
+        out.push(event);
+        return;
+      }
+      const now = performance.now();
+      if (exchange.firstEventAt === null) exchange.firstEventAt = now;
+      exchange.lastEventAt = now;
+      exchange.dataEvents += 1;
+      const usage = eventUsage(event);
+      if (usage !== null) {
+        exchange.usage = usage;
+        if (!exchange.clientWantsUsage && isUsageOnlyEvent(event)) return;
+      } else {
+        exchange.events.push(event);
+      }
+      if (cap !== null) {
+        if (event.indexOf(LENGTH_FINISH) !== -1) lengthFinish = true;
+        // Backstop for an engine that ignores max_tokens: every content event holds at least one token.
+        if (exchange.dataEvents > cap + 2) {
+          exchange.capReached = true;
+          cut = true;
+          out.push(capEvent(), DONE_EVENT);
+          return;
+        }
+      }
+      out.push(event);
+    };
+
+    return {
+      onRequestStart(controller) {
+        attempt.controller = controller;
+        if (attempt.done || exchange.finished) controller.abort(ENDED_BY_GATEWAY);
+      },
+
+      onResponseStart(_controller, statusCode, headers) {
+        attempt.responded = true;
+        status = statusCode;
+        if (attempt.done || exchange.finished) return;
+        if (statusCode >= 400) {
+          mode = 'error';
+          return;
+        }
+        exchange.committed = true;
+        exchange.status = statusCode;
+        const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : 'application/json';
+        mode = contentType.includes('text/event-stream') ? 'sse' : 'body';
+        const head: OutgoingHttpHeaders = { 'content-type': contentType, 'x-request-id': exchange.id };
+        if (mode === 'sse') head['cache-control'] = 'no-cache';
+        else if (typeof headers['content-length'] === 'string') {
+          head['content-length'] = headers['content-length'];
+          expected = Number(headers['content-length']);
+        }
+        for (const [name, value] of exchange.headers) head[name] = value;
+        response.writeHead(statusCode, head);
+      },
+
+      onResponseData(controller, chunk) {
+        if (attempt.done || exchange.finished) return;
+        if (performance.now() - exchange.startedAt > timeouts.totalMs) {
+          attempt.failure = new FabrikError('upstream_timeout', `the request took longer than ${timeouts.totalMs} ms in total`, { param: 'model' });
+          controller.abort(attempt.failure);
+          return;
+        }
+        if (mode === 'error') {
+          if (errorSize < MAX_ERROR_BODY) errorBody.push(chunk);
+          errorSize += chunk.length;
+          return;
+        }
+        if (mode === 'body') {
+          exchange.responseBody.push(chunk);
+          received += chunk.length;
+          // The common answer is one chunk with a content-length: end() sends it with the headers in one write.
+          if (received === expected && exchange.responseBody.length === 1) return;
+          if (!response.write(chunk)) pause(controller);
+          return;
+        }
+        (scanner ??= createSseEventScanner()).push(chunk, onEvent);
+        if (out.length === 0) return;
+        const written = response.write(joinSlices(out));
+        out = [];
+        if (cut) {
+          endAttempt(attempt, 'neutral');
+          response.end();
+          controller.abort(ENDED_BY_GATEWAY);
+          finish();
+          return;
+        }
+        if (!written) pause(controller);
+      },
+
+      onResponseEnd() {
+        if (attempt.done || exchange.finished) return;
+        if (mode === 'error') {
+          const body = Buffer.concat(errorBody);
+          errorBody = [];
+          const retryable = status >= 500 || status === 429;
+          endAttempt(attempt, status >= 500 ? 'failure' : 'neutral');
+          if (retryable && exchange.attempts <= settings.retries && hasOtherCandidate(attempt.replica)) {
+            retryOrFail(attempt.replica, engineFailure(status, body, attempt.replica), false);
+          } else {
+            sendEngineError(status, body, attempt.replica);
+          }
+          return;
+        }
+        endAttempt(attempt, 'success');
+        if (mode === 'body' && received === expected && exchange.responseBody.length === 1) response.end(exchange.responseBody[0]);
+        else response.end(mode === 'sse' && !cut ? scanner?.rest() : undefined);
+        finish();
+      },
+
+      onResponseError(_controller, error: Error & { code?: string }) {
+        if (error === ENDED_BY_GATEWAY || attempt.done || exchange.finished) return;
+        const failure = upstreamFailure(attempt, error);
+        // A generation past the total limit is slow, not broken: it does not count against the circuit.
+        endAttempt(attempt, attempt.failure === null ? 'failure' : 'neutral');
+        if (!attempt.responded || mode === 'error') {
+          retryOrFail(attempt.replica, failure, !attempt.responded && (error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'));
+          return;
+        }
+        exchange.error = failure;
+        exchange.status = failure.status;
+        if (mode === 'sse' && !exchange.clientGone) response.end(errorEvent(failure));
+        else response.destroy();
+        finish();
+      },
+    };
+  };
+
+  const hasOtherCandidate = (replica: Replica): boolean => exchange.route.replicas.some((other) => other !== replica && !(tried?.has(other) ?? false) && other.healthy && other.circuit !== 'open');
+
+  const sendEngineError = (status: number, body: Buffer, replica: Replica): void => {
+    if (exchange.clientGone) {
+      finish();
+      return;
+    }
+    const normalized = normalizeEngineError(status, body);
+    if (normalized === null) {
+      fail(engineFailure(status, body, replica));
+      return;
+    }
+    exchange.status = status;
+    exchange.error = new FabrikError(status >= 500 ? 'upstream_error' : 'invalid_request', normalized.message);
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(normalized.body), 'x-request-id': exchange.id });
+    response.end(normalized.body);
+    finish();
+  };
+
+  start(null, false);
+}
+
+/** Several event slices as one buffer: a view when they lie side by side in one chunk (the common case), else a copy. */
+function joinSlices(slices: Buffer[]): Buffer {
+  const first = slices[0] as Buffer;
+  if (slices.length === 1) return first;
+  let length = first.length;
+  let contiguous = true;
+  for (let index = 1; index < slices.length; index += 1) {
+    const slice = slices[index] as Buffer;
+    if (slice.buffer !== first.buffer || slice.byteOffset !== first.byteOffset + length) contiguous = false;
+    length += slice.length;
+  }
+  return contiguous ? Buffer.from(first.buffer, first.byteOffset, length) : Buffer.concat(slices, length);
+}
+
+/**
+ * An engine's error in the OpenAI shape, whatever shape it came in: OpenAI's and llama.cpp's
+ * `{ error: { message, … } }`, older vLLM's top-level `{ object: "error", message, … }`, TGI's
+ * and Ollama's `{ error: "text" }`. Null when the body is not JSON with a message.
+ */
+export function normalizeEngineError(status: number, body: Buffer): { body: string; message: string } | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const record = value as Record<string, unknown>;
+  let source: Record<string, unknown> | null = null;
+  if (typeof record.error === 'object' && record.error !== null) source = record.error as Record<string, unknown>;
+  else if (record.object === 'error' || typeof record.message === 'string') source = record;
+  else if (typeof record.error === 'string') source = { message: record.error, type: record.error_type };
+  if (source === null || typeof source.message !== 'string') return null;
+  const error = {
+    message: source.message,
+    type: typeof source.type === 'string' ? source.type : status >= 500 ? 'server_error' : 'invalid_request_error',
+    param: typeof source.param === 'string' ? source.param : null,
+    code: typeof source.code === 'string' || typeof source.code === 'number' ? source.code : null,
+  };
+  return { body: JSON.stringify({ error }), message: error.message };
+}
+
+function engineFailure(status: number, body: Buffer, replica: Replica): FabrikError {
+  const text = body.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const normalized = normalizeEngineError(status, body);
+  const detail = normalized?.message ?? (text === '' ? 'no body' : text);
+  if (status === 429) return new FabrikError('no_healthy_upstream', `every replica tried is overloaded; the last, ${replica.url}, answered 429: ${detail}`, { param: 'model' });
+  if (status >= 500) return new FabrikError('upstream_error', `the engine at ${replica.url} failed with HTTP ${status}: ${detail}`, { param: 'model' });
+  return new FabrikError('invalid_request', `the engine at ${replica.url} refused the request with HTTP ${status}: ${detail}`);
+}

@@ -1,0 +1,69 @@
+import type { ModelRegistry } from './model-registry.ts';
+import type { Replica } from './replica-pool.ts';
+
+export interface HealthCheckSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  /** The path to GET; null tries /health, then /v1/models when that is 404 (vLLM, SGLang and TGI have /health; Ollama and llama.cpp answer /v1/models). */
+  path: string | null;
+}
+
+export interface HealthChecker {
+  /** Checks every replica now; resolves when all answered or timed out. */
+  checkNow(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Active health checks: every replica URL is probed on an interval. A failed check takes the
+ * replica out of rotation; a passing one puts it back and turns an open circuit half-open, so
+ * the next request probes it and a replica that came back receives traffic again.
+ */
+export function startHealthChecks(registry: ModelRegistry, settings: HealthCheckSettings): HealthChecker {
+  let running: Promise<void> | null = null;
+  const checkNow = (): Promise<void> => {
+    if (running !== null) return running;
+    const byUrl = new Map<string, Replica[]>();
+    for (const replica of registry.replicas()) {
+      const list = byUrl.get(replica.url);
+      if (list === undefined) byUrl.set(replica.url, [replica]);
+      else list.push(replica);
+    }
+    running = Promise.all([...byUrl.values()].map(async (replicas) => {
+      const first = replicas[0] as Replica;
+      let status = await probe(first, settings.path ?? '/health', settings.timeoutMs);
+      if (status === 404 && settings.path === null) status = await probe(first, '/v1/models', settings.timeoutMs);
+      const healthy = status >= 200 && status < 300;
+      for (const replica of replicas) {
+        replica.healthy = healthy;
+        if (healthy && replica.circuit === 'open') {
+          replica.circuit = 'half-open';
+          replica.probing = false;
+        }
+      }
+    })).then(() => {
+      running = null;
+    });
+    return running;
+  };
+  const timer = setInterval(() => void checkNow(), settings.intervalMs);
+  timer.unref();
+  return { checkNow, stop: () => clearInterval(timer) };
+}
+
+/** The status of GET path on the replica, or 0 when it did not answer in time. */
+async function probe(replica: Replica, path: string, timeoutMs: number): Promise<number> {
+  try {
+    const response = await replica.dispatcher.request({
+      path: replica.basePath + path,
+      method: 'GET',
+      headers: replica.authorization === undefined ? {} : { authorization: replica.authorization },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    await response.body.dump();
+    return response.statusCode;
+  } catch {
+    return 0;
+  }
+}

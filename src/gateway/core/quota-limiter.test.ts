@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openSqliteControlStore } from '../../store/sqlite/sqlite-control-store.ts';
+import { createQuotaLimiter, type Admission } from './quota-limiter.ts';
+
+function openStore(t: { after: (fn: () => void) => void }) {
+  const home = mkdtempSync(join(tmpdir(), 'fabrik-quota-'));
+  const store = openSqliteControlStore({ path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.local/audit/test', codeVersion: 'test' });
+  t.after(() => {
+    store.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  return store;
+}
+
+const FREE = { input: 0, output: 0 };
+
+test('two limiters on one store never grant more than the limit, and settling returns what was not used', (t) => {
+  const store = openStore(t);
+  let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const clock = (): number => now;
+  const first = createQuotaLimiter(store, { holder: 'a', now: clock });
+  const second = createQuotaLimiter(store, { holder: 'b', now: clock });
+  const scopes = [{ scope: 'team:t1', limits: { tokensPerMinute: 1000 } }];
+  const admitted: Admission[] = [];
+  let refused = 0;
+  for (let index = 0; index < 200; index += 1) {
+    const limiter = index % 2 === 0 ? first : second;
+    const result = limiter.admit({ scopes, promptTokens: 10, completionTokens: 40, prices: FREE });
+    if (result.ok) admitted.push(result);
+    else refused += 1;
+  }
+  const reserved = admitted.reduce((sum, admission) => sum + (admission.reservation.entries[0]?.amount ?? 0), 0);
+  assert.ok(reserved <= 1000, `reserved ${reserved}`);
+  assert.ok(reserved >= 900, `slices left unused stay small: reserved ${reserved}`);
+  assert.ok(refused > 0);
+  assert.ok(store.quotaCommitted('team:t1', 'tokens_minute', Math.floor(now / 1000) - 59).committed <= 1000);
+
+  // Each used 20 of its 50: the unused 30 come back to the limiter that admitted it, in the same second.
+  admitted.forEach((admission, index) => (index % 2 === 0 ? first : second).settle(admission.reservation, { promptTokens: 10, completionTokens: 10 }));
+  const again = first.admit({ scopes, promptTokens: 10, completionTokens: 40, prices: FREE });
+  assert.ok(again.ok);
+
+  // A minute later the window has slid past every grant.
+  now += 61_000;
+  first.tick();
+  second.tick();
+  assert.equal(store.quotaCommitted('team:t1', 'tokens_minute', Math.floor(now / 1000) - 59).committed, 0);
+  assert.ok(first.admit({ scopes, promptTokens: 10, completionTokens: 40, prices: FREE }).ok);
+});
+
+test('a refusal carries retry-after and x-ratelimit headers; partial room caps the completion', (t) => {
+  const store = openStore(t);
+  const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const limiter = createQuotaLimiter(store, { holder: 'a', now: () => now, sliceDivisor: 1 });
+  const scopes = [{ scope: 'key:k1', limits: { tokensPerMinute: 100, requestsPerMinute: 3 } }];
+  const first = limiter.admit({ scopes, promptTokens: 10, completionTokens: 60, prices: FREE });
+  assert.ok(first.ok);
+  assert.equal(first.completionAllowance, 60);
+  const second = limiter.admit({ scopes, promptTokens: 10, completionTokens: 60, prices: FREE });
+  assert.ok(second.ok);
+  assert.equal(second.completionAllowance, 20, 'only 30 of the 100 were left: 10 prompt + 20 completion');
+  const third = limiter.admit({ scopes, promptTokens: 10, completionTokens: 60, prices: FREE });
+  assert.ok(!third.ok);
+  assert.equal(third.error.code, 'rate_limited');
+  const headers = Object.fromEntries(third.headers);
+  assert.equal(headers['x-ratelimit-limit-tokens'], '100');
+  assert.equal(headers['x-ratelimit-remaining-tokens'], '0');
+  assert.ok(Number(headers['retry-after']) >= 1 && Number(headers['retry-after']) <= 60);
+});
+
+test('concurrency slots, the monthly budget and a day quota', (t) => {
+  const store = openStore(t);
+  const now = Date.UTC(2026, 0, 31, 23, 59, 0);
+  const a = createQuotaLimiter(store, { holder: 'a', now: () => now });
+  const b = createQuotaLimiter(store, { holder: 'b', now: () => now });
+  const scopes = [{ scope: 'team:c', limits: { concurrentRequests: 3 } }];
+  const held = [a, b, a, b].map((limiter) => limiter.admit({ scopes, promptTokens: 0, completionTokens: 1, prices: FREE }));
+  assert.deepEqual(held.map((result) => result.ok), [true, true, true, false]);
+  const refused = held[3];
+  assert.ok(refused !== undefined && !refused.ok && refused.error.code === 'rate_limited');
+  const first = held[0];
+  assert.ok(first?.ok);
+  a.settle(first.reservation, { promptTokens: 0, completionTokens: 0 });
+  a.tick();
+  assert.ok(b.admit({ scopes, promptTokens: 0, completionTokens: 1, prices: FREE }).ok, 'a gave back its idle slot');
+
+  // Budget: 0.001 per month at 1 per 1M prompt and 2 per 1M completion tokens = 1000 micro-units.
+  const budget = [{ scope: 'team:money', limits: { budgetPerMonth: 0.001 } }];
+  const prices = { input: 1, output: 2 };
+  const spend = a.admit({ scopes: budget, promptTokens: 100, completionTokens: 1000, prices });
+  assert.ok(spend.ok);
+  assert.equal(spend.completionAllowance, 450, '(1000 - 100) / 2');
+  const broke = a.admit({ scopes: budget, promptTokens: 100, completionTokens: 10, prices });
+  assert.ok(!broke.ok && broke.error.code === 'quota_exceeded');
+  const day = [{ scope: 'team:d', limits: { tokensPerDay: 50 } }];
+  const used = a.admit({ scopes: day, promptTokens: 20, completionTokens: 30, prices: FREE });
+  assert.ok(used.ok);
+  const out = a.admit({ scopes: day, promptTokens: 1, completionTokens: 1, prices: FREE });
+  assert.ok(!out.ok);
+  assert.equal(out.error.code, 'quota_exceeded');
+  assert.equal(Object.fromEntries(out.headers)['retry-after'], '60', 'the day ends in a minute');
+});

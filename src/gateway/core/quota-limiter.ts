@@ -1,0 +1,391 @@
+import type { Limits } from '../../control/limits.ts';
+import type { ControlStore, QuotaAdjustment, QuotaLeaseRequest } from '../../store/core/control-store.ts';
+import { FabrikError } from '../../shared/errors.ts';
+
+/**
+ * Exact quotas without a store write per request. Each process leases slices of a window's
+ * budget from the store in one transaction and admits against its slices locally; the sum of
+ * grants in a window never passes the limit, so two processes can never double it. A request
+ * reserves its estimate (prompt + completion allowance) at admission and settles the actual
+ * count on completion: unused budget goes back, an overrun is charged.
+ *
+ * Minute windows slide over 60 one-second buckets (a grant counts for the 60 s after it was
+ * made); day and month windows follow the UTC calendar. Concurrency slots are leased the same
+ * way, with an expiry renewed every tick, so a crashed process's slots come back by themselves.
+ */
+export interface QuotaLimiter {
+  /** True when some limit of these scopes counts tokens or spend (the caller must estimate the prompt). */
+  countsTokens(scopes: readonly QuotaScope[]): boolean;
+  /** Reserves or refuses; a refusal carries the 429 error and its headers. */
+  admit(request: AdmissionRequest): Admission | Refusal;
+  /** Settles a reservation with what the request really used. Call exactly once per admission. */
+  settle(reservation: Reservation, usage: { promptTokens: number; completionTokens: number }): void;
+  /** Returns stale slices, renews concurrency leases, flushes adjustments (also runs on a timer). */
+  tick(): void;
+  close(): void;
+}
+
+export interface QuotaScope {
+  /** `team:<id>` or `key:<id>`. */
+  scope: string;
+  limits: Limits;
+}
+
+export interface AdmissionRequest {
+  scopes: readonly QuotaScope[];
+  promptTokens: number;
+  /** Completion tokens the request may produce (its max_tokens, or the model's default). */
+  completionTokens: number;
+  /** Prices per 1M tokens. */
+  prices: { input: number; output: number };
+}
+
+export interface Admission {
+  ok: true;
+  reservation: Reservation;
+  /** Completion tokens the quotas allow, or null when no limit counts tokens. Below the request's, the answer must be cut there. */
+  completionAllowance: number | null;
+  /** x-ratelimit-* headers for the response. */
+  headers: Array<[string, string]>;
+}
+
+export interface Refusal {
+  ok: false;
+  error: FabrikError;
+  headers: Array<[string, string]>;
+}
+
+export interface Reservation {
+  readonly entries: ReadonlyArray<{ meter: WindowMeter; bucket: number; amount: number }>;
+  readonly slots: readonly SlotMeter[];
+  readonly prices: { input: number; output: number };
+  settled: boolean;
+}
+
+type WindowKind = 'minute' | 'day' | 'month';
+type Unit = 'requests' | 'tokens' | 'spend';
+
+interface MetricSpec {
+  limit: Exclude<keyof Limits, 'concurrentRequests'>;
+  metric: string;
+  window: WindowKind;
+  unit: Unit;
+  code: 'rate_limited' | 'quota_exceeded';
+  /** Suffix of the x-ratelimit-* headers. */
+  header: string;
+  describe: string;
+}
+
+const LIMIT_HEADER = new Map<string, string>();
+const REMAINING_HEADER = new Map<string, string>();
+
+const METRICS: readonly MetricSpec[] = [
+  { limit: 'requestsPerMinute', metric: 'requests_minute', window: 'minute', unit: 'requests', code: 'rate_limited', header: 'requests', describe: 'requests per minute' },
+  { limit: 'tokensPerMinute', metric: 'tokens_minute', window: 'minute', unit: 'tokens', code: 'rate_limited', header: 'tokens', describe: 'tokens per minute' },
+  { limit: 'tokensPerDay', metric: 'tokens_day', window: 'day', unit: 'tokens', code: 'quota_exceeded', header: 'tokens-day', describe: 'tokens per day' },
+  { limit: 'tokensPerMonth', metric: 'tokens_month', window: 'month', unit: 'tokens', code: 'quota_exceeded', header: 'tokens-month', describe: 'tokens per month' },
+  { limit: 'budgetPerMonth', metric: 'spend_month', window: 'month', unit: 'spend', code: 'quota_exceeded', header: 'budget', describe: 'monthly budget' },
+];
+
+for (const spec of METRICS) {
+  LIMIT_HEADER.set(spec.metric, `x-ratelimit-limit-${spec.header}`);
+  REMAINING_HEADER.set(spec.metric, `x-ratelimit-remaining-${spec.header}`);
+}
+
+interface WindowMeter {
+  scope: string;
+  spec: MetricSpec;
+  /** Limit in the meter's unit (spend: micro-units). */
+  limit: number;
+  bucket: number;
+  /** Granted to this process in `bucket`, after returns. */
+  leased: number;
+  /** Reserved or settled locally against `leased`. */
+  used: number;
+  /** The window's total over all processes when this process last leased. */
+  committed: number;
+  lastUsed: number;
+  /** Dropped from the limiter's table by tick(); a cached list holding it must be rebuilt. */
+  retired: boolean;
+}
+
+interface SlotMeter {
+  scope: string;
+  limit: number;
+  held: number;
+  inFlight: number;
+  lastUsed: number;
+}
+
+export interface QuotaLimiterOptions {
+  /** Who holds leased slots: unique per process. */
+  holder: string;
+  now?: () => number;
+  /** A slice is limit / sliceDivisor (at least what the request needs). Tuned: 20 keeps refills rare without starving a second process for long. */
+  sliceDivisor?: number;
+  tickMs?: number;
+  slotTtlMs?: number;
+}
+
+const MINUTE_BUCKETS = 60;
+const DAY_MS = 86_400_000;
+
+export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOptions): QuotaLimiter {
+  const now = options.now ?? Date.now;
+  const sliceDivisor = options.sliceDivisor ?? 20;
+  const slotTtlMs = options.slotTtlMs ?? 30_000;
+  const meters = new Map<string, WindowMeter>();
+  // The meters of one scope object (principals are reloaded, so a stale entry simply drops out).
+  const scopeMeters = new WeakMap<QuotaScope, WindowMeter[]>();
+  const slotMeters = new Map<string, SlotMeter>();
+  let pending: QuotaAdjustment[] = [];
+
+  let monthFrom = 0;
+  let monthTo = -1;
+  let monthBucket = 0;
+  const bucketOf = (window: WindowKind, time: number): number => {
+    if (window === 'minute') return Math.floor(time / 1000);
+    if (window === 'day') return Math.floor(time / DAY_MS);
+    if (time < monthFrom || time >= monthTo) {
+      const date = new Date(time);
+      monthBucket = date.getUTCFullYear() * 12 + date.getUTCMonth();
+      monthFrom = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+      monthTo = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+    }
+    return monthBucket;
+  };
+  const fromBucket = (window: WindowKind, bucket: number): number => (window === 'minute' ? bucket - MINUTE_BUCKETS + 1 : bucket);
+  /** When the budget granted in `bucket` stops counting. */
+  const bucketEnd = (window: WindowKind, bucket: number): number => {
+    if (window === 'minute') return (bucket + MINUTE_BUCKETS) * 1000;
+    if (window === 'day') return (bucket + 1) * DAY_MS;
+    return Date.UTC(Math.floor(bucket / 12), (bucket % 12) + 1, 1);
+  };
+
+  const meterFor = (scope: string, spec: MetricSpec, limits: Limits, time: number): WindowMeter => {
+    const key = `${scope}|${spec.metric}`;
+    const raw = limits[spec.limit] as number;
+    const limit = spec.unit === 'spend' ? Math.round(raw * 1_000_000) : raw;
+    let meter = meters.get(key);
+    if (meter === undefined) {
+      meter = { scope, spec, limit, bucket: bucketOf(spec.window, time), leased: 0, used: 0, committed: 0, lastUsed: time, retired: false };
+      meters.set(key, meter);
+    }
+    meter.limit = limit;
+    return meter;
+  };
+
+  const metersOf = (quotaScope: QuotaScope, time: number): WindowMeter[] => {
+    let list = scopeMeters.get(quotaScope);
+    if (list === undefined || list.some((meter) => meter.retired)) {
+      list = [];
+      for (const spec of METRICS) if (quotaScope.limits[spec.limit] !== undefined) list.push(meterFor(quotaScope.scope, spec, quotaScope.limits, time));
+      scopeMeters.set(quotaScope, list);
+    }
+    for (const meter of list) {
+      meter.lastUsed = time;
+      roll(meter, time);
+    }
+    return list;
+  };
+
+  /** A meter whose bucket has passed gives back what it leased and did not use. */
+  const roll = (meter: WindowMeter, time: number): void => {
+    const bucket = bucketOf(meter.spec.window, time);
+    if (bucket === meter.bucket) return;
+    const unused = meter.leased - meter.used;
+    if (unused > 0) pending.push({ scope: meter.scope, metric: meter.spec.metric, bucket: meter.bucket, delta: -unused });
+    meter.bucket = bucket;
+    meter.leased = 0;
+    meter.used = 0;
+  };
+
+  const costMicros = (prices: { input: number; output: number }, prompt: number, completion: number): number => Math.ceil(prompt * prices.input + completion * prices.output);
+
+  const remainingOf = (meter: WindowMeter): number => Math.max(0, meter.limit - meter.committed + (meter.leased - meter.used));
+
+  const refusal = (meter: WindowMeter, time: number, reason: string): Refusal => {
+    const { committed, oldestBucket } = store.quotaCommitted(meter.scope, meter.spec.metric, fromBucket(meter.spec.window, bucketOf(meter.spec.window, time)));
+    const resetAt = bucketEnd(meter.spec.window, oldestBucket ?? meter.bucket);
+    const seconds = Math.max(1, Math.ceil((resetAt - time) / 1000));
+    const remaining = Math.max(0, meter.limit - committed + (meter.leased - meter.used));
+    const who = meter.scope.startsWith('team:') ? 'team' : 'key';
+    const shown = meter.spec.unit === 'spend' ? (meter.limit / 1_000_000).toString() : String(meter.limit);
+    return {
+      ok: false,
+      error: new FabrikError(meter.spec.code, `the ${who}'s limit of ${shown} ${meter.spec.describe} is reached (${reason}); retry after ${seconds} s`, { param: meter.spec.limit }),
+      headers: [
+        ['retry-after', String(seconds)],
+        [`x-ratelimit-limit-${meter.spec.header}`, shown],
+        [`x-ratelimit-remaining-${meter.spec.header}`, meter.spec.unit === 'spend' ? (remaining / 1_000_000).toString() : String(remaining)],
+        [`x-ratelimit-reset-${meter.spec.header}`, `${seconds}s`],
+      ],
+    };
+  };
+
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const adjustments = pending;
+    pending = [];
+    store.adjustQuota(adjustments);
+  };
+
+  const limiter: QuotaLimiter = {
+    countsTokens(scopes) {
+      for (const { limits } of scopes) {
+        if (limits.tokensPerMinute !== undefined || limits.tokensPerDay !== undefined || limits.tokensPerMonth !== undefined || limits.budgetPerMonth !== undefined) return true;
+      }
+      return false;
+    },
+
+    admit(request) {
+      const time = now();
+      const prompt = Math.max(0, Math.ceil(request.promptTokens));
+      const wanted = Math.max(1, Math.ceil(request.completionTokens));
+      const active: WindowMeter[] = [];
+      const slots: SlotMeter[] = [];
+      let countsTokens = false;
+
+      // Concurrency first: it is the cheapest to give back.
+      for (const { scope, limits } of request.scopes) {
+        if (limits.concurrentRequests === undefined) continue;
+        let slot = slotMeters.get(scope);
+        if (slot === undefined) {
+          slot = { scope, limit: limits.concurrentRequests, held: 0, inFlight: 0, lastUsed: time };
+          slotMeters.set(scope, slot);
+        }
+        slot.limit = limits.concurrentRequests;
+        slot.lastUsed = time;
+        if (slot.inFlight + 1 > slot.held) {
+          const slice = Math.max(1, Math.ceil(slot.limit / sliceDivisor));
+          slot.held = store.claimSlots(scope, options.holder, Math.max(slot.inFlight + 1 - slot.held, slice), slot.limit, time, slotTtlMs);
+        }
+        if (slot.inFlight + 1 > slot.held) {
+          for (const taken of slots) taken.inFlight -= 1;
+          const who = scope.startsWith('team:') ? 'team' : 'key';
+          return {
+            ok: false,
+            error: new FabrikError('rate_limited', `the ${who}'s limit of ${slot.limit} concurrent requests is reached; retry when one finishes`, { param: 'concurrentRequests' }),
+            headers: [['retry-after', '1'], ['x-ratelimit-limit-concurrent', String(slot.limit)], ['x-ratelimit-remaining-concurrent', '0']],
+          };
+        }
+        slot.inFlight += 1;
+        slots.push(slot);
+      }
+
+      for (const quotaScope of request.scopes) {
+        for (const meter of metersOf(quotaScope, time)) {
+          active.push(meter);
+          if (meter.spec.unit !== 'requests') countsTokens = true;
+        }
+      }
+
+      const need = (meter: WindowMeter, completion: number): number =>
+        meter.spec.unit === 'requests' ? 1 : meter.spec.unit === 'tokens' ? prompt + completion : costMicros(request.prices, prompt, completion);
+
+      // One transaction refills every meter that is short, together with the pending returns.
+      let short: WindowMeter[] | null = null;
+      for (const meter of active) if (meter.leased - meter.used < need(meter, wanted)) (short ??= []).push(meter);
+      if (short !== null) {
+        const leases: QuotaLeaseRequest[] = short.map((meter) => ({
+          scope: meter.scope,
+          metric: meter.spec.metric,
+          bucket: meter.bucket,
+          fromBucket: fromBucket(meter.spec.window, meter.bucket),
+          limit: meter.limit,
+          want: Math.max(need(meter, wanted) - (meter.leased - meter.used), Math.ceil(meter.limit / sliceDivisor)),
+        }));
+        const adjustments = pending;
+        pending = [];
+        const results = store.leaseQuota(leases, adjustments);
+        short.forEach((meter, index) => {
+          const result = results[index];
+          if (result === undefined) return;
+          meter.leased += result.granted;
+          meter.committed = result.committed;
+        });
+      }
+
+      // The completion allowance is what every token and spend meter can still afford.
+      let allowance = wanted;
+      for (const meter of active) {
+        const available = meter.leased - meter.used;
+        let affordable: number;
+        if (meter.spec.unit === 'requests') affordable = available >= 1 ? Infinity : 0;
+        else if (meter.spec.unit === 'tokens') affordable = available - prompt;
+        else affordable = request.prices.output > 0 ? Math.floor((available - prompt * request.prices.input) / request.prices.output) : available - prompt * request.prices.input >= 0 ? Infinity : 0;
+        if (affordable < 1) {
+          for (const slot of slots) slot.inFlight -= 1;
+          return refusal(meter, time, meter.spec.unit === 'requests' ? 'no request left in the window' : `this request needs at least ${need(meter, 1)} and ${Math.max(0, available)} is left to this gateway`);
+        }
+        allowance = Math.min(allowance, affordable);
+      }
+
+      const entries: Array<{ meter: WindowMeter; bucket: number; amount: number }> = [];
+      const headers: Array<[string, string]> = [];
+      for (const meter of active) {
+        const amount = need(meter, allowance);
+        meter.used += amount;
+        entries.push({ meter, bucket: meter.bucket, amount });
+        if (meter.spec.window === 'minute') headers.push([LIMIT_HEADER.get(meter.spec.metric) as string, String(meter.limit)], [REMAINING_HEADER.get(meter.spec.metric) as string, String(remainingOf(meter))]);
+      }
+      return { ok: true, reservation: { entries, slots, prices: request.prices, settled: false }, completionAllowance: countsTokens ? allowance : null, headers };
+    },
+
+    settle(reservation, usage) {
+      if (reservation.settled) return;
+      reservation.settled = true;
+      for (const slot of reservation.slots) slot.inFlight -= 1;
+      for (const entry of reservation.entries) {
+        const { meter } = entry;
+        if (meter.spec.unit === 'requests') continue;
+        const actual = meter.spec.unit === 'tokens' ? usage.promptTokens + usage.completionTokens : Math.round(usage.promptTokens * reservation.prices.input + usage.completionTokens * reservation.prices.output);
+        const delta = actual - entry.amount;
+        if (delta === 0) continue;
+        if (meter.bucket === entry.bucket) {
+          // Same bucket: the local slice absorbs the difference; an overrun beyond the slice is charged to the store.
+          meter.used += delta;
+          if (meter.used > meter.leased) {
+            pending.push({ scope: meter.scope, metric: meter.spec.metric, bucket: entry.bucket, delta: meter.used - meter.leased });
+            meter.leased = meter.used;
+          }
+        } else {
+          pending.push({ scope: meter.scope, metric: meter.spec.metric, bucket: entry.bucket, delta });
+        }
+      }
+    },
+
+    tick() {
+      const time = now();
+      for (const [key, meter] of meters) {
+        roll(meter, time);
+        if (meter.leased === 0 && time - meter.lastUsed > 120_000) {
+          meter.retired = true;
+          meters.delete(key);
+        }
+      }
+      flush();
+      for (const [scope, slot] of slotMeters) {
+        // Between ticks a process keeps the slots it claimed (a burst claims a slice at a time);
+        // each tick gives back all but those in use, so another process waits at most a tick.
+        const held = Math.min(slot.held, slot.inFlight);
+        const idle = slot.inFlight === 0;
+        if (held !== slot.held || held > 0) store.setSlots(scope, options.holder, held, time, slotTtlMs);
+        slot.held = held;
+        if (idle) slotMeters.delete(scope);
+      }
+    },
+
+    close() {
+      const time = now();
+      for (const meter of meters.values()) {
+        const unused = meter.leased - meter.used;
+        if (unused > 0) pending.push({ scope: meter.scope, metric: meter.spec.metric, bucket: meter.bucket, delta: -unused });
+        meter.leased = meter.used;
+      }
+      flush();
+      for (const [scope, slot] of slotMeters) store.setSlots(scope, options.holder, slot.inFlight, time, slotTtlMs);
+    },
+  };
+  return limiter;
+}
