@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { openAuditLog, type AuditLog } from '../../audit/audit-log.ts';
+import type { SQLInputValue } from 'node:sqlite';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { Limits } from '../../control/limits.ts';
 import type { ModelDefinition } from '../../gateway/core/model-definition.ts';
 import { FabrikError } from '../../shared/errors.ts';
@@ -19,15 +17,9 @@ import type {
   UsageRecord,
 } from '../core/control-store.ts';
 import { migrateControl } from './sqlite-control-migrations.ts';
+import { openSqliteDatabase, SqliteDatabase, type SqliteOpenOptions } from './sqlite-database.ts';
 
-export interface SqliteControlStoreOptions {
-  /** The database file ($FABRIK_HOME/fabrik.db), shared with the foundry store. */
-  path: string;
-  keyDir: string;
-  origin: string;
-  codeVersion: string;
-  checkpointEvery?: number;
-}
+export type SqliteControlStoreOptions = SqliteOpenOptions;
 
 type Row = Record<string, unknown>;
 
@@ -38,92 +30,33 @@ const USAGE_ROWS = 50;
 
 /** Opens the control tables in the shared SQLite file on a connection of its own (WAL, busy timeout). */
 export function openSqliteControlStore(options: SqliteControlStoreOptions): ControlStore {
-  mkdirSync(dirname(options.path), { recursive: true });
-  const db = new DatabaseSync(options.path);
-  try {
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('PRAGMA busy_timeout = 10000');
-    db.exec('PRAGMA foreign_keys = ON');
-    migrateControl(db);
-  } catch (error) {
-    db.close();
-    throw new FabrikError('store_error', `cannot open the control store at ${options.path}: ${(error as Error).message}`, { param: 'FABRIK_HOME', cause: error });
-  }
-  const audit = openAuditLog(db, {
-    keyDir: options.keyDir,
-    origin: options.origin,
-    codeVersion: options.codeVersion,
-    ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
-  });
-  return new SqliteControlStore(db, audit);
+  const { sql, audit } = openSqliteDatabase(options, 'control store', migrateControl);
+  return new SqliteControlStore(sql, audit);
 }
 
 class SqliteControlStore implements ControlStore {
   readonly audit: AuditLog;
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
-  #depth = 0;
+  readonly #sql: SqliteDatabase;
 
-  constructor(db: DatabaseSync, audit: AuditLog) {
-    this.#db = db;
+  constructor(sql: SqliteDatabase, audit: AuditLog) {
+    this.#sql = sql;
     this.audit = audit;
   }
 
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  #get(sql: string, ...parameters: SQLInputValue[]): Row | undefined {
-    return this.#statement(sql).get(...parameters) as Row | undefined;
-  }
-
-  #all(sql: string, ...parameters: SQLInputValue[]): Row[] {
-    return this.#statement(sql).all(...parameters) as Row[];
-  }
-
-  #run(sql: string, ...parameters: SQLInputValue[]): number {
-    return Number(this.#statement(sql).run(...parameters).changes);
-  }
-
-  // BEGIN IMMEDIATE takes the write lock before reading, so a read-then-write (the audit log's
-  // next seq, a quota sum) cannot race another process: busy_timeout waits for the lock instead
-  // of failing on a stale snapshot.
-  #transaction<T>(work: () => T): T {
-    if (this.#depth > 0) return work();
-    this.#db.exec('BEGIN IMMEDIATE');
-    this.#depth += 1;
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    } finally {
-      this.#depth -= 1;
-    }
-  }
-
   #bumpRevision(): void {
-    this.#run("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
+    this.#sql.run("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
   }
 
   revision(): number {
-    return Number(this.#get("SELECT value FROM control_meta WHERE key = 'revision'")?.value ?? 0);
+    return Number(this.#sql.get("SELECT value FROM control_meta WHERE key = 'revision'")?.value ?? 0);
   }
 
   createTeam(team: { name: string; limits: Limits; logPayloads: boolean }, actor: string): TeamRecord {
-    return this.#transaction(() => {
+    return this.#sql.transaction(() => {
       if (this.getTeam(team.name) !== null) throw new FabrikError('already_exists', `a team named "${team.name}" already exists`, { param: 'name' });
       const now = new Date().toISOString();
       const record: TeamRecord = { id: `team_${randomBytes(8).toString('hex')}`, name: team.name, limits: team.limits, logPayloads: team.logPayloads, createdAt: now, updatedAt: now };
-      this.#run('INSERT INTO control_teams (id, name, limits, log_payloads, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', record.id, record.name, JSON.stringify(record.limits), record.logPayloads ? 1 : 0, now, now);
+      this.#sql.run('INSERT INTO control_teams (id, name, limits, log_payloads, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', record.id, record.name, JSON.stringify(record.limits), record.logPayloads ? 1 : 0, now, now);
       this.#bumpRevision();
       this.audit.append({ actor, action: 'team.create', subjects: [record.id], options: { name: record.name, limits: { ...record.limits }, logPayloads: record.logPayloads } });
       return record;
@@ -131,11 +64,11 @@ class SqliteControlStore implements ControlStore {
   }
 
   updateTeam(name: string, patch: { limits?: Limits; logPayloads?: boolean }, actor: string): TeamRecord {
-    return this.#transaction(() => {
+    return this.#sql.transaction(() => {
       const team = this.getTeam(name);
       if (team === null) throw new FabrikError('not_found', `team "${name}" does not exist`, { param: 'team' });
       const updated: TeamRecord = { ...team, limits: patch.limits ?? team.limits, logPayloads: patch.logPayloads ?? team.logPayloads, updatedAt: new Date().toISOString() };
-      this.#run('UPDATE control_teams SET limits = ?, log_payloads = ?, updated_at = ? WHERE id = ?', JSON.stringify(updated.limits), updated.logPayloads ? 1 : 0, updated.updatedAt, team.id);
+      this.#sql.run('UPDATE control_teams SET limits = ?, log_payloads = ?, updated_at = ? WHERE id = ?', JSON.stringify(updated.limits), updated.logPayloads ? 1 : 0, updated.updatedAt, team.id);
       this.#bumpRevision();
       this.audit.append({ actor, action: 'team.update', subjects: [team.id], options: { limits: { ...updated.limits }, logPayloads: updated.logPayloads } });
       return updated;
@@ -143,19 +76,19 @@ class SqliteControlStore implements ControlStore {
   }
 
   getTeam(idOrName: string): TeamRecord | null {
-    const row = this.#get('SELECT * FROM control_teams WHERE id = ? OR name = ?', idOrName, idOrName);
+    const row = this.#sql.get('SELECT * FROM control_teams WHERE id = ? OR name = ?', idOrName, idOrName);
     return row === undefined ? null : toTeam(row);
   }
 
   listTeams(): TeamRecord[] {
-    return this.#all('SELECT * FROM control_teams ORDER BY name').map(toTeam);
+    return this.#sql.all('SELECT * FROM control_teams ORDER BY name').map(toTeam);
   }
 
   createKey(key: Omit<ApiKeyRecord, 'id' | 'createdAt' | 'revokedAt'>, actor: string): ApiKeyRecord {
-    return this.#transaction(() => {
+    return this.#sql.transaction(() => {
       if (key.teamId !== null && this.getTeam(key.teamId) === null) throw new FabrikError('not_found', `team ${key.teamId} does not exist`, { param: 'team' });
       const record: ApiKeyRecord = { ...key, id: `key_${randomBytes(8).toString('hex')}`, createdAt: new Date().toISOString(), revokedAt: null };
-      this.#run(
+      this.#sql.run(
         'INSERT INTO control_keys (id, team_id, name, prefix, hash, role, models, limits, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
         record.id, record.teamId, record.name, record.prefix, record.hash, record.role, record.models === null ? null : JSON.stringify(record.models), JSON.stringify(record.limits), record.createdAt, record.expiresAt,
       );
@@ -172,25 +105,25 @@ class SqliteControlStore implements ControlStore {
   }
 
   getKey(id: string): ApiKeyRecord | null {
-    const row = this.#get('SELECT * FROM control_keys WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM control_keys WHERE id = ?', id);
     return row === undefined ? null : toKey(row);
   }
 
   listKeys(filter: { teamId?: string; includeRevoked?: boolean } = {}): ApiKeyRecord[] {
     const rows = filter.teamId === undefined
-      ? this.#all('SELECT * FROM control_keys ORDER BY created_at, id')
-      : this.#all('SELECT * FROM control_keys WHERE team_id = ? ORDER BY created_at, id', filter.teamId);
+      ? this.#sql.all('SELECT * FROM control_keys ORDER BY created_at, id')
+      : this.#sql.all('SELECT * FROM control_keys WHERE team_id = ? ORDER BY created_at, id', filter.teamId);
     const keys = rows.map(toKey);
     return filter.includeRevoked === true ? keys : keys.filter((key) => key.revokedAt === null);
   }
 
   revokeKey(id: string, actor: string): ApiKeyRecord {
-    return this.#transaction(() => {
+    return this.#sql.transaction(() => {
       const key = this.getKey(id);
       if (key === null) throw new FabrikError('not_found', `key ${id} does not exist`, { param: 'id' });
       if (key.revokedAt !== null) return key;
       const revokedAt = new Date().toISOString();
-      this.#run('UPDATE control_keys SET revoked_at = ? WHERE id = ?', revokedAt, id);
+      this.#sql.run('UPDATE control_keys SET revoked_at = ? WHERE id = ?', revokedAt, id);
       this.#bumpRevision();
       this.audit.append({ actor, action: 'key.revoke', subjects: key.teamId === null ? [id] : [id, key.teamId], options: { prefix: key.prefix } });
       return { ...key, revokedAt };
@@ -198,9 +131,9 @@ class SqliteControlStore implements ControlStore {
   }
 
   putModel(model: ModelDefinition, actor: string): void {
-    this.#transaction(() => {
-      const existed = this.#get('SELECT 1 AS one FROM gateway_models WHERE name = ?', model.name) !== undefined;
-      this.#run('INSERT INTO gateway_models (name, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition', model.name, JSON.stringify(model), new Date().toISOString());
+    this.#sql.transaction(() => {
+      const existed = this.#sql.get('SELECT 1 AS one FROM gateway_models WHERE name = ?', model.name) !== undefined;
+      this.#sql.run('INSERT INTO gateway_models (name, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition', model.name, JSON.stringify(model), new Date().toISOString());
       this.#bumpRevision();
       this.audit.append({
         actor,
@@ -213,24 +146,24 @@ class SqliteControlStore implements ControlStore {
   }
 
   removeModel(name: string, actor: string): void {
-    this.#transaction(() => {
-      if (this.#run('DELETE FROM gateway_models WHERE name = ?', name) === 0) throw new FabrikError('not_found', `model "${name}" is not in the store (models from a config file are removed by editing the file)`, { param: 'name' });
+    this.#sql.transaction(() => {
+      if (this.#sql.run('DELETE FROM gateway_models WHERE name = ?', name) === 0) throw new FabrikError('not_found', `model "${name}" is not in the store (models from a config file are removed by editing the file)`, { param: 'name' });
       this.#bumpRevision();
       this.audit.append({ actor, action: 'model.remove', subjects: [`model:${name}`] });
     });
   }
 
   listModels(): ModelDefinition[] {
-    return this.#all('SELECT definition FROM gateway_models ORDER BY name').map((row) => JSON.parse(String(row.definition)) as ModelDefinition);
+    return this.#sql.all('SELECT definition FROM gateway_models ORDER BY name').map((row) => JSON.parse(String(row.definition)) as ModelDefinition);
   }
 
   leaseQuota(requests: readonly QuotaLeaseRequest[], adjustments: readonly QuotaAdjustment[]): QuotaLeaseResult[] {
-    return this.#transaction(() => {
+    return this.#sql.transaction(() => {
       this.#applyAdjustments(adjustments);
       return requests.map((request) => {
         // Minute windows keep 60 one-second buckets; older ones can never count again.
-        if (request.fromBucket < request.bucket) this.#run('DELETE FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket < ?', request.scope, request.metric, request.fromBucket);
-        const committed = Number(this.#get('SELECT COALESCE(SUM(granted), 0) AS total FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', request.scope, request.metric, request.fromBucket)?.total ?? 0);
+        if (request.fromBucket < request.bucket) this.#sql.run('DELETE FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket < ?', request.scope, request.metric, request.fromBucket);
+        const committed = Number(this.#sql.get('SELECT COALESCE(SUM(granted), 0) AS total FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', request.scope, request.metric, request.fromBucket)?.total ?? 0);
         const granted = Math.max(0, Math.min(request.want, request.limit - committed));
         if (granted > 0) this.#addGrant(request.scope, request.metric, request.bucket, granted);
         return { granted, committed: committed + granted };
@@ -240,7 +173,7 @@ class SqliteControlStore implements ControlStore {
 
   adjustQuota(adjustments: readonly QuotaAdjustment[]): void {
     if (adjustments.length === 0) return;
-    this.#transaction(() => this.#applyAdjustments(adjustments));
+    this.#sql.transaction(() => this.#applyAdjustments(adjustments));
   }
 
   #applyAdjustments(adjustments: readonly QuotaAdjustment[]): void {
@@ -250,34 +183,34 @@ class SqliteControlStore implements ControlStore {
   }
 
   #addGrant(scope: string, metric: string, bucket: number, delta: number): void {
-    if (delta < 0) this.#run('UPDATE control_quota_grants SET granted = MAX(0, granted + ?) WHERE scope = ? AND metric = ? AND bucket = ?', delta, scope, metric, bucket);
-    else this.#run('INSERT INTO control_quota_grants (scope, metric, bucket, granted) VALUES (?, ?, ?, ?) ON CONFLICT (scope, metric, bucket) DO UPDATE SET granted = granted + excluded.granted', scope, metric, bucket, delta);
+    if (delta < 0) this.#sql.run('UPDATE control_quota_grants SET granted = MAX(0, granted + ?) WHERE scope = ? AND metric = ? AND bucket = ?', delta, scope, metric, bucket);
+    else this.#sql.run('INSERT INTO control_quota_grants (scope, metric, bucket, granted) VALUES (?, ?, ?, ?) ON CONFLICT (scope, metric, bucket) DO UPDATE SET granted = granted + excluded.granted', scope, metric, bucket, delta);
   }
 
   quotaCommitted(scope: string, metric: string, fromBucket: number): { committed: number; oldestBucket: number | null } {
-    const row = this.#get('SELECT COALESCE(SUM(granted), 0) AS total, MIN(CASE WHEN granted > 0 THEN bucket END) AS oldest FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', scope, metric, fromBucket);
+    const row = this.#sql.get('SELECT COALESCE(SUM(granted), 0) AS total, MIN(CASE WHEN granted > 0 THEN bucket END) AS oldest FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', scope, metric, fromBucket);
     return { committed: Number(row?.total ?? 0), oldestBucket: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
   }
 
   claimSlots(scope: string, holder: string, want: number, limit: number, nowMs: number, ttlMs: number): number {
-    return this.#transaction(() => {
-      this.#run('DELETE FROM control_quota_slots WHERE scope = ? AND expires_at < ?', scope, nowMs);
-      const mine = Number(this.#get('SELECT held FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder)?.held ?? 0);
-      const others = Number(this.#get('SELECT COALESCE(SUM(held), 0) AS total FROM control_quota_slots WHERE scope = ? AND holder <> ?', scope, holder)?.total ?? 0);
+    return this.#sql.transaction(() => {
+      this.#sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND expires_at < ?', scope, nowMs);
+      const mine = Number(this.#sql.get('SELECT held FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder)?.held ?? 0);
+      const others = Number(this.#sql.get('SELECT COALESCE(SUM(held), 0) AS total FROM control_quota_slots WHERE scope = ? AND holder <> ?', scope, holder)?.total ?? 0);
       const held = Math.max(mine, Math.min(mine + want, limit - others));
-      this.#run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
+      this.#sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
       return held;
     });
   }
 
   setSlots(scope: string, holder: string, held: number, nowMs: number, ttlMs: number): void {
-    if (held <= 0) this.#run('DELETE FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder);
-    else this.#run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
+    if (held <= 0) this.#sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder);
+    else this.#sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
   }
 
   recordUsage(records: readonly UsageRecord[], payloads: readonly PayloadRecord[], actor: string): void {
     if (records.length === 0 && payloads.length === 0) return;
-    this.#transaction(() => {
+    this.#sql.transaction(() => {
       let promptTokens = 0;
       let completionTokens = 0;
       let costMicros = 0;
@@ -293,9 +226,9 @@ class SqliteControlStore implements ControlStore {
           costMicros += record.costMicros;
           if (record.status >= 400) errors += 1;
         }
-        this.#statement(`${USAGE_INSERT}${Array.from({ length: rows.length }, () => USAGE_ROW).join(', ')}`).run(...values);
+        this.#sql.statement(`${USAGE_INSERT}${Array.from({ length: rows.length }, () => USAGE_ROW).join(', ')}`).run(...values);
       }
-      const insertPayload = this.#statement('INSERT OR IGNORE INTO gateway_payloads (request_id, team_id, time, request, response) VALUES (?, ?, ?, ?, ?)');
+      const insertPayload = this.#sql.statement('INSERT OR IGNORE INTO gateway_payloads (request_id, team_id, time, request, response) VALUES (?, ?, ?, ?, ?)');
       for (const payload of payloads) insertPayload.run(payload.requestId, payload.teamId, payload.time, payload.request, payload.response);
       // Requests reach the audit log as ids and counts, never prompts: one entry per batch.
       this.audit.append({
@@ -326,7 +259,7 @@ class SqliteControlStore implements ControlStore {
       ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
       ${groups.length === 0 ? '' : `GROUP BY ${groups.join(', ')}`}
       ORDER BY ${groups.length === 0 ? '1' : groups.join(', ')}`;
-    return this.#db.prepare(sql).all(...parameters).map((row) => ({
+    return this.#sql.db.prepare(sql).all(...parameters).map((row) => ({
       teamId: (row.team_id as string | null) ?? null,
       teamName: (row.team_name as string | null) ?? null,
       keyId: (row.key_id as string | null) ?? null,
@@ -342,8 +275,7 @@ class SqliteControlStore implements ControlStore {
   }
 
   close(): void {
-    this.#statements.clear();
-    this.#db.close();
+    this.#sql.close();
   }
 }
 

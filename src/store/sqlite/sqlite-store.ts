@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { openAuditLog, type AuditLog } from '../../audit/audit-log.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { CurrentDocument, FoundryStore, StoreStats } from '../core/foundry-store.ts';
 import type {
   BlobRecord,
@@ -18,161 +15,101 @@ import type {
 import type { ElementKind } from '../../foundry/core/parsed-document.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { migrate } from './migrations.ts';
+import { openSqliteDatabase, SqliteDatabase, type SqliteOpenOptions } from './sqlite-database.ts';
 
-export interface SqliteStoreOptions {
-  /** The database file. */
-  path: string;
-  /** Where the audit signing key lives. */
-  keyDir: string;
-  origin: string;
-  codeVersion: string;
-  checkpointEvery?: number;
-}
+export type SqliteStoreOptions = SqliteOpenOptions;
 
 type Row = Record<string, unknown>;
 
 /** Opens (creating on demand) the embedded store: one SQLite file in WAL mode. */
 export function openSqliteStore(options: SqliteStoreOptions): FoundryStore {
-  mkdirSync(dirname(options.path), { recursive: true });
-  const db = new DatabaseSync(options.path);
-  try {
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('PRAGMA busy_timeout = 10000');
-    db.exec('PRAGMA foreign_keys = ON');
-    migrate(db);
-  } catch (error) {
-    db.close();
-    throw new FabrikError('store_error', `cannot open the store at ${options.path}: ${(error as Error).message}`, { param: 'FABRIK_HOME', cause: error });
-  }
-  const audit = openAuditLog(db, {
-    keyDir: options.keyDir,
-    origin: options.origin,
-    codeVersion: options.codeVersion,
-    ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
-  });
-  return new SqliteStore(db, audit);
+  const { sql, audit } = openSqliteDatabase(options, 'store', migrate);
+  return new SqliteStore(sql, audit);
 }
 
 class SqliteStore implements FoundryStore {
   readonly audit: AuditLog;
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
-  #depth = 0;
+  readonly #sql: SqliteDatabase;
 
-  constructor(db: DatabaseSync, audit: AuditLog) {
-    this.#db = db;
+  constructor(sql: SqliteDatabase, audit: AuditLog) {
+    this.#sql = sql;
     this.audit = audit;
   }
 
-  #statement(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  #get(sql: string, ...parameters: Array<string | number | null>): Row | undefined {
-    return this.#statement(sql).get(...parameters) as Row | undefined;
-  }
-
-  #all(sql: string, ...parameters: Array<string | number | null>): Row[] {
-    return this.#statement(sql).all(...parameters) as Row[];
-  }
-
-  #run(sql: string, ...parameters: Array<string | number | null>): number {
-    return Number(this.#statement(sql).run(...parameters).changes);
-  }
-
   transaction<T>(fn: () => T): T {
-    if (this.#depth > 0) return fn();
-    this.#db.exec('BEGIN IMMEDIATE');
-    this.#depth += 1;
-    try {
-      const result = fn();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    } finally {
-      this.#depth -= 1;
-    }
+    return this.#sql.transaction(fn);
   }
 
   close(): void {
-    this.#statements.clear();
-    this.#db.close();
+    this.#sql.close();
   }
 
   findSourceByPath(path: string): SourceRecord | null {
-    const row = this.#get('SELECT * FROM sources WHERE path = ?', path);
+    const row = this.#sql.get('SELECT * FROM sources WHERE path = ?', path);
     return row === undefined ? null : toSource(row);
   }
 
   getSource(id: string): SourceRecord | null {
-    const row = this.#get('SELECT * FROM sources WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM sources WHERE id = ?', id);
     return row === undefined ? null : toSource(row);
   }
 
   insertSource(source: SourceRecord): void {
-    this.#run('INSERT INTO sources (id, path, created_at) VALUES (?, ?, ?)', source.id, source.path, source.createdAt);
+    this.#sql.run('INSERT INTO sources (id, path, created_at) VALUES (?, ?, ?)', source.id, source.path, source.createdAt);
   }
 
   latestVersion(sourceId: string): SourceVersionRecord | null {
-    const row = this.#get(`${VERSION_SELECT} WHERE v.source_id = ? ORDER BY v.version DESC LIMIT 1`, sourceId);
+    const row = this.#sql.get(`${VERSION_SELECT} WHERE v.source_id = ? ORDER BY v.version DESC LIMIT 1`, sourceId);
     return row === undefined ? null : toVersion(row);
   }
 
   listVersions(sourceId: string): SourceVersionRecord[] {
-    return this.#all(`${VERSION_SELECT} WHERE v.source_id = ? ORDER BY v.version`, sourceId).map(toVersion);
+    return this.#sql.all(`${VERSION_SELECT} WHERE v.source_id = ? ORDER BY v.version`, sourceId).map(toVersion);
   }
 
   getVersion(id: string): SourceVersionRecord | null {
-    const row = this.#get(`${VERSION_SELECT} WHERE v.id = ?`, id);
+    const row = this.#sql.get(`${VERSION_SELECT} WHERE v.id = ?`, id);
     return row === undefined ? null : toVersion(row);
   }
 
   insertVersion(version: SourceVersionRecord): void {
-    this.#run(
+    this.#sql.run(
       'INSERT INTO source_versions (id, source_id, version, sha256, size, mtime_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       version.id, version.sourceId, version.version, version.sha256, version.size, version.mtimeMs, version.createdAt,
     );
   }
 
   versionsForBlob(sha256: string): SourceVersionRecord[] {
-    return this.#all(`${VERSION_SELECT} WHERE v.sha256 = ? ORDER BY s.path, v.version`, sha256).map(toVersion);
+    return this.#sql.all(`${VERSION_SELECT} WHERE v.sha256 = ? ORDER BY s.path, v.version`, sha256).map(toVersion);
   }
 
   putBlob(blob: BlobRecord): boolean {
-    return this.#run('INSERT OR IGNORE INTO blobs (sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)', blob.sha256, blob.size, blob.mediaType, blob.createdAt) > 0;
+    return this.#sql.run('INSERT OR IGNORE INTO blobs (sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)', blob.sha256, blob.size, blob.mediaType, blob.createdAt) > 0;
   }
 
   getBlob(sha256: string): BlobRecord | null {
-    const row = this.#get('SELECT * FROM blobs WHERE sha256 = ?', sha256);
+    const row = this.#sql.get('SELECT * FROM blobs WHERE sha256 = ?', sha256);
     return row === undefined ? null : { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at) };
   }
 
   findDocument(sha256: string, parserVersion: string): DocumentRecord | null {
-    const row = this.#get('SELECT * FROM documents WHERE sha256 = ? AND parser_version = ?', sha256, parserVersion);
+    const row = this.#sql.get('SELECT * FROM documents WHERE sha256 = ? AND parser_version = ?', sha256, parserVersion);
     return row === undefined ? null : toDocument(row);
   }
 
   getDocument(id: string): DocumentRecord | null {
-    const row = this.#get('SELECT * FROM documents WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM documents WHERE id = ?', id);
     return row === undefined ? null : toDocument(row);
   }
 
   insertDocument(document: DocumentRecord, elements: ElementRecord[]): void {
-    this.#run(
+    this.#sql.run(
       `INSERT INTO documents (id, sha256, parser_version, media_type, title, page_count, element_count, text, warnings, metadata, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       document.id, document.sha256, document.parserVersion, document.mediaType, document.title, document.pageCount,
       document.elementCount, document.text, JSON.stringify(document.warnings), JSON.stringify(document.metadata), document.createdAt,
     );
-    const insert = this.#statement(
+    const insert = this.#sql.statement(
       `INSERT INTO elements (id, document_id, ordinal, kind, text, page, bbox, span_start, span_end, source_start, source_end, level, attributes)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -187,11 +124,11 @@ class SqliteStore implements FoundryStore {
   }
 
   listElements(documentId: string): ElementRecord[] {
-    return this.#all('SELECT * FROM elements WHERE document_id = ? ORDER BY ordinal', documentId).map(toElement);
+    return this.#sql.all('SELECT * FROM elements WHERE document_id = ? ORDER BY ordinal', documentId).map(toElement);
   }
 
   getElement(id: string): ElementRecord | null {
-    const row = this.#get('SELECT * FROM elements WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM elements WHERE id = ?', id);
     return row === undefined ? null : toElement(row);
   }
 
@@ -200,7 +137,7 @@ class SqliteStore implements FoundryStore {
   }
 
   currentDocuments(): CurrentDocument[] {
-    const rows = this.#all(
+    const rows = this.#sql.all(
       `SELECT s.path, v.id AS version_id, v.version, d.id, d.sha256, d.parser_version, d.media_type, d.title, d.page_count,
               d.element_count, d.warnings, d.metadata, d.created_at
        FROM sources s
@@ -217,48 +154,48 @@ class SqliteStore implements FoundryStore {
   }
 
   recordFailure(failure: Omit<FailureRecord, 'id'>): void {
-    this.#run('INSERT INTO failures (path, sha256, code, message, created_at) VALUES (?, ?, ?, ?, ?)', failure.path, failure.sha256, failure.code, failure.message, failure.createdAt);
+    this.#sql.run('INSERT INTO failures (path, sha256, code, message, created_at) VALUES (?, ?, ?, ?, ?)', failure.path, failure.sha256, failure.code, failure.message, failure.createdAt);
   }
 
   findFailure(sha256: string): FailureRecord | null {
-    const row = this.#get('SELECT * FROM failures WHERE sha256 = ? ORDER BY id DESC LIMIT 1', sha256);
+    const row = this.#sql.get('SELECT * FROM failures WHERE sha256 = ? ORDER BY id DESC LIMIT 1', sha256);
     return row === undefined ? null : toFailure(row);
   }
 
   listFailures(): FailureRecord[] {
-    return this.#all('SELECT * FROM failures ORDER BY id').map(toFailure);
+    return this.#sql.all('SELECT * FROM failures ORDER BY id').map(toFailure);
   }
 
   getDatasetVersion(id: string): DatasetVersionRecord | null {
-    const row = this.#get('SELECT * FROM dataset_versions WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM dataset_versions WHERE id = ?', id);
     return row === undefined ? null : toDatasetVersion(row);
   }
 
   latestDatasetVersion(dataset: string): DatasetVersionRecord | null {
-    const row = this.#get('SELECT * FROM dataset_versions WHERE dataset = ? ORDER BY created_at DESC, rowid DESC LIMIT 1', dataset);
+    const row = this.#sql.get('SELECT * FROM dataset_versions WHERE dataset = ? ORDER BY created_at DESC, rowid DESC LIMIT 1', dataset);
     return row === undefined ? null : toDatasetVersion(row);
   }
 
   listDatasetVersions(dataset?: string): DatasetVersionRecord[] {
     const rows = dataset === undefined
-      ? this.#all('SELECT * FROM dataset_versions ORDER BY dataset, created_at, rowid')
-      : this.#all('SELECT * FROM dataset_versions WHERE dataset = ? ORDER BY created_at, rowid', dataset);
+      ? this.#sql.all('SELECT * FROM dataset_versions ORDER BY dataset, created_at, rowid')
+      : this.#sql.all('SELECT * FROM dataset_versions WHERE dataset = ? ORDER BY created_at, rowid', dataset);
     return rows.map(toDatasetVersion);
   }
 
   insertDatasetVersion(version: DatasetVersionRecord, chunks: ChunkRecord[]): void {
-    this.#run(
+    this.#sql.run(
       `INSERT INTO dataset_versions (id, dataset, manifest, chunk_count, token_count, document_count, options, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       version.id, version.dataset, version.manifest, version.chunkCount, version.tokenCount, version.documentCount,
       JSON.stringify(version.options), version.createdAt,
     );
-    const insertChunk = this.#statement(
+    const insertChunk = this.#sql.statement(
       `INSERT OR IGNORE INTO chunks (id, document_id, text, token_count, span_start, span_end, pages, element_ids)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertChunkElement = this.#statement('INSERT OR IGNORE INTO chunk_elements (chunk_id, element_id) VALUES (?, ?)');
-    const insertMember = this.#statement('INSERT INTO dataset_version_chunks (version_id, ordinal, chunk_id) VALUES (?, ?, ?)');
+    const insertChunkElement = this.#sql.statement('INSERT OR IGNORE INTO chunk_elements (chunk_id, element_id) VALUES (?, ?)');
+    const insertMember = this.#sql.statement('INSERT INTO dataset_version_chunks (version_id, ordinal, chunk_id) VALUES (?, ?, ?)');
     chunks.forEach((chunk, ordinal) => {
       const inserted = insertChunk.run(
         chunk.id, chunk.documentId, chunk.text, chunk.tokenCount, chunk.span[0], chunk.span[1],
@@ -272,70 +209,70 @@ class SqliteStore implements FoundryStore {
   }
 
   chunksOfVersion(versionId: string): ChunkRecord[] {
-    return this.#all(
+    return this.#sql.all(
       'SELECT c.* FROM dataset_version_chunks m JOIN chunks c ON c.id = m.chunk_id WHERE m.version_id = ? ORDER BY m.ordinal',
       versionId,
     ).map(toChunk);
   }
 
   getChunk(id: string): ChunkRecord | null {
-    const row = this.#get('SELECT * FROM chunks WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM chunks WHERE id = ?', id);
     return row === undefined ? null : toChunk(row);
   }
 
   chunksForElement(elementId: string): ChunkRecord[] {
-    return this.#all('SELECT c.* FROM chunk_elements ce JOIN chunks c ON c.id = ce.chunk_id WHERE ce.element_id = ? ORDER BY c.id', elementId).map(toChunk);
+    return this.#sql.all('SELECT c.* FROM chunk_elements ce JOIN chunks c ON c.id = ce.chunk_id WHERE ce.element_id = ? ORDER BY c.id', elementId).map(toChunk);
   }
 
   chunksForDocument(documentId: string): ChunkRecord[] {
-    return this.#all('SELECT * FROM chunks WHERE document_id = ? ORDER BY span_start, id', documentId).map(toChunk);
+    return this.#sql.all('SELECT * FROM chunks WHERE document_id = ? ORDER BY span_start, id', documentId).map(toChunk);
   }
 
   versionsForChunk(chunkId: string): DatasetVersionRecord[] {
-    return this.#all(
+    return this.#sql.all(
       'SELECT DISTINCT v.* FROM dataset_version_chunks m JOIN dataset_versions v ON v.id = m.version_id WHERE m.chunk_id = ? ORDER BY v.created_at',
       chunkId,
     ).map(toDatasetVersion);
   }
 
   insertExport(record: ExportRecord): void {
-    this.#run(
+    this.#sql.run(
       'INSERT OR REPLACE INTO exports (id, version_id, format, path, sha256, line_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       record.id, record.versionId, record.format, record.path, record.sha256, record.lineCount, record.createdAt,
     );
   }
 
   getExport(id: string): ExportRecord | null {
-    const row = this.#get('SELECT * FROM exports WHERE id = ?', id);
+    const row = this.#sql.get('SELECT * FROM exports WHERE id = ?', id);
     return row === undefined ? null : toExport(row);
   }
 
   exportsForVersion(versionId: string): ExportRecord[] {
-    return this.#all('SELECT * FROM exports WHERE version_id = ? ORDER BY created_at', versionId).map(toExport);
+    return this.#sql.all('SELECT * FROM exports WHERE version_id = ? ORDER BY created_at', versionId).map(toExport);
   }
 
   addEdge(edge: LineageEdge): void {
-    this.#run('INSERT OR IGNORE INTO lineage_edges (parent, child, relation, created_at) VALUES (?, ?, ?, ?)', edge.parent, edge.child, edge.relation, new Date().toISOString());
+    this.#sql.run('INSERT OR IGNORE INTO lineage_edges (parent, child, relation, created_at) VALUES (?, ?, ?, ?)', edge.parent, edge.child, edge.relation, new Date().toISOString());
   }
 
   parentsOf(id: string): LineageEdge[] {
-    return this.#all('SELECT parent, child, relation FROM lineage_edges WHERE child = ? ORDER BY created_at, parent', id).map(toEdge);
+    return this.#sql.all('SELECT parent, child, relation FROM lineage_edges WHERE child = ? ORDER BY created_at, parent', id).map(toEdge);
   }
 
   childrenOf(id: string): LineageEdge[] {
-    return this.#all('SELECT parent, child, relation FROM lineage_edges WHERE parent = ? ORDER BY created_at, child', id).map(toEdge);
+    return this.#sql.all('SELECT parent, child, relation FROM lineage_edges WHERE parent = ? ORDER BY created_at, child', id).map(toEdge);
   }
 
   resolveId(prefix: string): string | null {
     const table = ID_TABLES[prefix.slice(0, prefix.indexOf('_'))];
     if (table === undefined) return null;
-    const rows = this.#all(`SELECT id FROM ${table} WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`, prefix, `${prefix}\uffff`);
+    const rows = this.#sql.all(`SELECT id FROM ${table} WHERE id >= ? AND id < ? ORDER BY id LIMIT 2`, prefix, `${prefix}\uffff`);
     if (rows.length > 1) throw new FabrikError('ambiguous_id', `id prefix ${prefix} matches more than one object; give more characters`, { param: 'id' });
     return rows.length === 1 ? String(rows[0]?.id) : null;
   }
 
   stats(): StoreStats {
-    const count = (table: string): number => Number((this.#get(`SELECT COUNT(*) AS n FROM ${table}`) as Row).n);
+    const count = (table: string): number => Number((this.#sql.get(`SELECT COUNT(*) AS n FROM ${table}`) as Row).n);
     return {
       sources: count('sources'),
       versions: count('source_versions'),

@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { openAuditLog, type AuditLog } from '../../audit/audit-log.ts';
+import { FabrikError } from '../../shared/errors.ts';
+
+type Row = Record<string, unknown>;
+
+/** What every SQLite-backed store needs to open its connection and the shared audit log. */
+export interface SqliteOpenOptions {
+  path: string;
+  keyDir: string;
+  origin: string;
+  codeVersion: string;
+  checkpointEvery?: number;
+}
+
+/**
+ * Opens a connection to the shared SQLite file (WAL, busy timeout, foreign keys), runs the
+ * caller's migrations and opens the audit log on the same connection, so a store's writes and
+ * their audit entries commit together. `what` names the store in errors.
+ */
+export function openSqliteDatabase(options: SqliteOpenOptions, what: string, migrate: (db: DatabaseSync) => void): { sql: SqliteDatabase; audit: AuditLog } {
+  mkdirSync(dirname(options.path), { recursive: true });
+  const db = new DatabaseSync(options.path);
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA busy_timeout = 10000');
+    db.exec('PRAGMA foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw new FabrikError('store_error', `cannot open the ${what} at ${options.path}: ${(error as Error).message}`, { param: 'FABRIK_HOME', cause: error });
+  }
+  const audit = openAuditLog(db, {
+    keyDir: options.keyDir,
+    origin: options.origin,
+    codeVersion: options.codeVersion,
+    ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
+  });
+  return { sql: new SqliteDatabase(db), audit };
+}
+
+/** One connection with its prepared statements kept, and nestable write transactions. */
+export class SqliteDatabase {
+  readonly db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #depth = 0;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  get(sql: string, ...parameters: SQLInputValue[]): Row | undefined {
+    return this.statement(sql).get(...parameters) as Row | undefined;
+  }
+
+  all(sql: string, ...parameters: SQLInputValue[]): Row[] {
+    return this.statement(sql).all(...parameters) as Row[];
+  }
+
+  run(sql: string, ...parameters: SQLInputValue[]): number {
+    return Number(this.statement(sql).run(...parameters).changes);
+  }
+
+  /**
+   * Runs `work` in one write transaction; nested calls join the outer one. BEGIN IMMEDIATE takes
+   * the write lock before reading, so a read-then-write (the audit log's next seq, a quota sum)
+   * cannot race another process: busy_timeout waits for the lock instead of failing on a stale snapshot.
+   */
+  transaction<T>(work: () => T): T {
+    if (this.#depth > 0) return work();
+    this.db.exec('BEGIN IMMEDIATE');
+    this.#depth += 1;
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.#depth -= 1;
+    }
+  }
+
+  close(): void {
+    this.#statements.clear();
+    this.db.close();
+  }
+}
