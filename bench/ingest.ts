@@ -2,7 +2,7 @@
 // over the same files with the same parallelism, measured in the same run.
 //   npm run bench:ingest [-- --rounds N --workers N]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { loadConfig } from '../src/shared/config.ts';
 import { CODE_VERSION } from '../src/shared/version.ts';
 import { createFsBlobStore } from '../src/store/blobs/fs-blob-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { bornDigitalPdfs } from './born-digital-pdfs.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: String(Math.min(2, availableParallelism())) } } });
 const rounds = Number(values.rounds);
@@ -23,16 +24,7 @@ if (!existsSync(corpus)) {
 }
 ensurePdftotext();
 
-// Born-digital: pdftotext finds a text layer (at least 200 characters) and the file is not encrypted.
-const files: Array<{ path: string; pages: number }> = [];
-for (const name of readdirSync(corpus).filter((entry) => entry.endsWith('.pdf')).sort()) {
-  const path = join(corpus, name);
-  const info = spawnSync('pdfinfo', [path], { encoding: 'utf8' });
-  if (info.status !== 0 || /Encrypted:\s+yes/.test(info.stdout)) continue;
-  const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1] ?? 0);
-  const text = spawnSync('pdftotext', ['-q', path, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (pages > 0 && text.status === 0 && text.stdout.replace(/\s+/g, '').length >= 200) files.push({ path, pages });
-}
+const files = bornDigitalPdfs(corpus);
 const pagesPerRound = files.reduce((sum, file) => sum + file.pages, 0);
 console.log(`${files.length} born-digital PDFs, ${pagesPerRound} pages; ${rounds} rounds; parallelism ${workers}`);
 

@@ -3,12 +3,13 @@
 // layout items, and poppler's pdftotext (sequential processes) as the reference, all in one run.
 //   node bench/pdf-engines.ts [--rounds N]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPdfJs, PDFJS_DATA } from '../src/foundry/parsers/pdf/load-pdfjs.ts';
 import { loadPdfium } from '../src/foundry/parsers/pdf/load-pdfium.ts';
 import { openPdfiumDocument } from '../src/foundry/parsers/pdf/open-pdfium-document.ts';
+import { bornDigitalPdfs } from './born-digital-pdfs.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '4' } } });
 const rounds = Math.max(1, Number(values.rounds));
@@ -22,16 +23,7 @@ if (spawnSync('pdftotext', ['-v']).error !== undefined) {
   process.exit(1);
 }
 
-// The same selection as bench/ingest.ts: pdftotext finds at least 200 characters, not encrypted.
-const files: Array<{ path: string; bytes: Uint8Array; pages: number }> = [];
-for (const name of readdirSync(corpus).filter((entry) => entry.endsWith('.pdf')).sort()) {
-  const path = join(corpus, name);
-  const info = spawnSync('pdfinfo', [path], { encoding: 'utf8' });
-  if (info.status !== 0 || /Encrypted:\s+yes/.test(info.stdout)) continue;
-  const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1] ?? 0);
-  const text = spawnSync('pdftotext', ['-q', path, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (pages > 0 && text.status === 0 && text.stdout.replace(/\s+/g, '').length >= 200) files.push({ path, bytes: new Uint8Array(readFileSync(path)), pages });
-}
+const files = bornDigitalPdfs(corpus).map((file) => ({ ...file, bytes: new Uint8Array(readFileSync(file.path)) }));
 const pagesPerRound = files.reduce((sum, file) => sum + file.pages, 0);
 console.log(`${files.length} born-digital PDFs, ${pagesPerRound} pages; ${rounds} warm rounds after one cold round; one thread`);
 
