@@ -4,7 +4,6 @@
 //   node bench/pdf-engines.ts [--rounds N]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPdfJs, PDFJS_DATA } from '../src/foundry/parsers/pdf/load-pdfjs.ts';
 import { loadPdfium } from '../src/foundry/parsers/pdf/load-pdfium.ts';
