@@ -2,6 +2,7 @@ import type { ElementInput } from '../../core/document-builder.ts';
 import { tableText } from '../common/table-text.ts';
 import { joinLines } from './join-lines.ts';
 import type { LayoutBlock, LayoutLine } from './layout-page.ts';
+import { mostCommon } from './layout-types.ts';
 
 /** One page's laid-out blocks and its size in points. */
 export interface PageLayout {
@@ -153,15 +154,7 @@ function bodyFontSize(blocks: readonly LayoutBlock[], fallback?: number): number
     }
   }
   if (fallback !== undefined && total < 200) return fallback;
-  let best = fallback ?? 10;
-  let bestCount = -1;
-  for (const [size, count] of counts) {
-    if (count > bestCount) {
-      best = size;
-      bestCount = count;
-    }
-  }
-  return best;
+  return mostCommon(counts) ?? fallback ?? 10;
 }
 
 /** The font most characters are set in. */
