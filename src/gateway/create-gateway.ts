@@ -17,7 +17,8 @@ import { startHealthChecks, type HealthChecker } from './core/health-checker.ts'
 import type { ModelDefinition } from './core/model-definition.ts';
 import { createModelRegistry, type ModelRegistry } from './core/model-registry.ts';
 import { createQuotaLimiter, type QuotaLimiter, type Reservation } from './core/quota-limiter.ts';
-import { createUpstreamPools, type ModelRoute } from './core/replica-pool.ts';
+import type { ModelRoute } from './core/replica-pool.ts';
+import { createUpstreamPools } from './upstreams/upstream-pools.ts';
 import { createUsageRecorder, type UsageRecorder } from './core/usage-recorder.ts';
 
 export interface GatewayOptions {
@@ -359,7 +360,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         // Unreturned slices expire with their window.
       }
       await recorder.close();
-      await pools.close();
+      pools.close();
     },
   };
 }

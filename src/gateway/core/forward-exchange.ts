@@ -1,11 +1,11 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { FabrikError } from '../../shared/errors.ts';
 import { errorEvent, sendError } from '../../server/send-error.ts';
 import type { Exchange } from './exchange.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { GatewaySettings } from './gateway-settings.ts';
 import { pickReplica, recordFailure, recordSuccess, releaseProbe, type Replica } from './replica-pool.ts';
+import type { UpstreamController, UpstreamError, UpstreamHandler } from '../upstreams/upstream-pool.ts';
 import { createSseEventScanner, eventUsage, hasData, isDoneEvent, isUsageOnlyEvent, type SseEventScanner } from './sse-event-scanner.ts';
 
 export interface ForwardContext {
@@ -17,7 +17,7 @@ export interface ForwardContext {
 
 interface Attempt {
   replica: Replica;
-  controller: Dispatcher.DispatchController | null;
+  controller: UpstreamController | null;
   responded: boolean;
   done: boolean;
   /** Set when the gateway cut the attempt (the total timeout), to report instead of the abort. */
@@ -28,8 +28,6 @@ const DONE_EVENT = Buffer.from('data: [DONE]\n\n');
 const LENGTH_FINISH = Buffer.from('"finish_reason":"length"');
 const MAX_ERROR_BODY = 64 * 1024;
 const NOTHING: Buffer[] = [];
-/** The reason given to undici when the gateway itself ends an attempt (client gone, cap reached). */
-const ENDED_BY_GATEWAY = new Error('ended by the gateway');
 
 /**
  * Sends the exchange to a replica and streams the answer back: retries and fails over on
@@ -78,7 +76,7 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     exchange.status = 499;
     if (current !== null && !current.done) {
       endAttempt(current, 'neutral');
-      current.controller?.abort(ENDED_BY_GATEWAY);
+      current.controller?.abort();
     }
     finish();
   });
@@ -110,23 +108,23 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     exchange.replica = replica;
     replica.inFlight += 1;
     replica.requests += 1;
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': exchange.id };
-    if (replica.authorization !== undefined) headers.authorization = replica.authorization;
+    const headers: Array<[string, string]> = [['content-type', 'application/json'], ['x-request-id', exchange.id]];
+    if (replica.authorization !== undefined) headers.push(['authorization', replica.authorization]);
     const attempt: Attempt = { replica, controller: null, responded: false, done: false, failure: null };
     current = attempt;
-    // undici enforces connect, first-byte and between-chunk timeouts; the total is checked on every
-    // chunk, and waiting for headers never outlasts it. (A timer registry shared by all requests was
-    // tried: a long-lived Set written on every request kept each request's objects alive through
-    // young-generation collections and tripled the time spent collecting.)
+    // The connection's idle timer enforces the first-byte and between-chunk timeouts; the total is
+    // checked on every chunk, and waiting for the head never outlasts it. (A timer registry shared
+    // by all requests was tried: a long-lived Set written on every request kept each request's
+    // objects alive through young-generation collections and tripled the time spent collecting.)
     const left = Math.max(1, timeouts.totalMs - (performance.now() - exchange.startedAt));
     try {
-      replica.dispatcher.dispatch({
-        path: replica.basePath + exchange.path,
+      attempt.controller = replica.pool.dispatch({
         method: 'POST',
+        path: replica.basePath + exchange.path,
         headers,
         body: exchange.upstreamBody,
-        headersTimeout: Math.min(timeouts.firstByteMs, left),
-        bodyTimeout: Math.min(timeouts.idleMs, left),
+        headersTimeoutMs: Math.min(timeouts.firstByteMs, left),
+        bodyTimeoutMs: Math.min(timeouts.idleMs, left),
       }, createHandler(attempt));
     } catch (error) {
       endAttempt(attempt, 'failure');
@@ -134,25 +132,27 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     }
   };
 
-  /** Maps an undici error to what the client is told. */
-  const upstreamFailure = (attempt: Attempt, error: Error & { code?: string }): FabrikError => {
+  /** What the client is told when a request to the engine failed. */
+  const upstreamFailure = (attempt: Attempt, error: UpstreamError): FabrikError => {
     if (attempt.failure !== null) return attempt.failure;
     const url = attempt.replica.url;
     switch (error.code) {
-      case 'UND_ERR_CONNECT_TIMEOUT':
+      case 'connect_timeout':
         return new FabrikError('upstream_timeout', `could not connect to the engine at ${url} within ${timeouts.connectMs} ms`, { param: 'model' });
-      case 'UND_ERR_HEADERS_TIMEOUT':
+      case 'headers_timeout':
         return new FabrikError('upstream_timeout', `the engine at ${url} sent no response within ${timeouts.firstByteMs} ms`, { param: 'model' });
-      case 'UND_ERR_BODY_TIMEOUT':
+      case 'body_timeout':
         return new FabrikError('upstream_timeout', `the engine at ${url} sent nothing for ${timeouts.idleMs} ms`, { param: 'model' });
+      case 'protocol':
+        return new FabrikError('upstream_error', error.message, { param: 'model' });
       default:
         return attempt.responded
           ? new FabrikError('upstream_error', `the engine at ${url} closed the connection mid-response`, { param: 'model' })
-          : new FabrikError('upstream_error', `the engine at ${url} could not be reached: ${error.code ?? error.message}`, { param: 'model' });
+          : new FabrikError('upstream_error', `the engine at ${url} could not be reached: ${error.message}`, { param: 'model' });
     }
   };
 
-  const createHandler = (attempt: Attempt): Dispatcher.DispatchHandler => {
+  const createHandler = (attempt: Attempt): UpstreamHandler => {
     // What the response turned out to be, once its status is known.
     let mode: 'error' | 'body' | 'sse' = 'body';
     let status = 0;
@@ -166,9 +166,19 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     let cut = false;
     let out: Buffer[] = [];
 
-    const pause = (controller: Dispatcher.DispatchController): void => {
+    const pause = (): void => {
+      const controller = attempt.controller;
+      if (controller === null) return;
       controller.pause();
       response.once('drain', () => controller.resume());
+    };
+    /** A failure after the status line went out: a stream gets an error event, anything else a cut connection. */
+    const reportFailure = (failure: FabrikError): void => {
+      exchange.error = failure;
+      exchange.status = failure.status;
+      if (mode === 'sse' && !exchange.clientGone) response.end(errorEvent(failure));
+      else response.destroy();
+      finish();
     };
     const capEvent = (): Buffer => Buffer.from(errorEvent(new FabrikError('quota_exceeded', `the answer was ended at ${cap} completion tokens: the quota has no more room for this request`, { param: 'max_tokens' })));
     const onEvent = (event: Buffer): void => {
@@ -210,12 +220,7 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     };
 
     return {
-      onRequestStart(controller) {
-        attempt.controller = controller;
-        if (attempt.done || exchange.finished) controller.abort(ENDED_BY_GATEWAY);
-      },
-
-      onResponseStart(_controller, statusCode, headers) {
+      onResponseStart(statusCode, headers) {
         attempt.responded = true;
         status = statusCode;
         if (attempt.done || exchange.finished) return;
@@ -225,11 +230,11 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
         }
         exchange.committed = true;
         exchange.status = statusCode;
-        const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : 'application/json';
+        const contentType = headers['content-type'] ?? 'application/json';
         mode = contentType.includes('text/event-stream') ? 'sse' : 'body';
         const head: OutgoingHttpHeaders = { 'content-type': contentType, 'x-request-id': exchange.id };
         if (mode === 'sse') head['cache-control'] = 'no-cache';
-        else if (typeof headers['content-length'] === 'string') {
+        else if (headers['content-length'] !== undefined) {
           head['content-length'] = headers['content-length'];
           expected = Number(headers['content-length']);
         }
@@ -237,11 +242,16 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
         response.writeHead(statusCode, head);
       },
 
-      onResponseData(controller, chunk) {
+      onResponseData(chunk) {
         if (attempt.done || exchange.finished) return;
         if (performance.now() - exchange.startedAt > timeouts.totalMs) {
           attempt.failure = new FabrikError('upstream_timeout', `the request took longer than ${timeouts.totalMs} ms in total`, { param: 'model' });
-          controller.abort(attempt.failure);
+          // Aborting ends the attempt silently; the failure is reported here. A slow generation is
+          // not a broken replica: it does not count against the circuit.
+          attempt.controller?.abort();
+          endAttempt(attempt, 'neutral');
+          if (mode === 'error') fail(attempt.failure);
+          else reportFailure(attempt.failure);
           return;
         }
         if (mode === 'error') {
@@ -254,7 +264,7 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
           received += chunk.length;
           // The common answer is one chunk with a content-length: end() sends it with the headers in one write.
           if (received === expected && exchange.responseBody.length === 1) return;
-          if (!response.write(chunk)) pause(controller);
+          if (!response.write(chunk)) pause();
           return;
         }
         (scanner ??= createSseEventScanner()).push(chunk, onEvent);
@@ -264,11 +274,11 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
         if (cut) {
           endAttempt(attempt, 'neutral');
           response.end();
-          controller.abort(ENDED_BY_GATEWAY);
+          attempt.controller?.abort();
           finish();
           return;
         }
-        if (!written) pause(controller);
+        if (!written) pause();
       },
 
       onResponseEnd() {
@@ -291,20 +301,16 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
         finish();
       },
 
-      onResponseError(_controller, error: Error & { code?: string }) {
-        if (error === ENDED_BY_GATEWAY || attempt.done || exchange.finished) return;
+      onResponseError(error) {
+        if (attempt.done || exchange.finished) return;
         const failure = upstreamFailure(attempt, error);
-        // A generation past the total limit is slow, not broken: it does not count against the circuit.
-        endAttempt(attempt, attempt.failure === null ? 'failure' : 'neutral');
+        endAttempt(attempt, 'failure');
         if (!attempt.responded || mode === 'error') {
-          retryOrFail(attempt.replica, failure, !attempt.responded && (error.code === 'UND_ERR_SOCKET' || error.code === 'ECONNRESET'));
+          // A kept-alive connection the engine closed before answering: the same replica may be tried again.
+          retryOrFail(attempt.replica, failure, !attempt.responded && error.reused && error.code === 'closed');
           return;
         }
-        exchange.error = failure;
-        exchange.status = failure.status;
-        if (mode === 'sse' && !exchange.clientGone) response.end(errorEvent(failure));
-        else response.destroy();
-        finish();
+        reportFailure(failure);
       },
     };
   };

@@ -1,3 +1,4 @@
+import { requestStatus } from '../upstreams/upstream-pool.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { Replica } from './replica-pool.ts';
 
@@ -52,18 +53,6 @@ export function startHealthChecks(registry: ModelRegistry, settings: HealthCheck
 }
 
 /** The status of GET path on the replica, or 0 when it did not answer in time. */
-async function probe(replica: Replica, path: string, timeoutMs: number): Promise<number> {
-  try {
-    const response = await replica.dispatcher.request({
-      path: replica.basePath + path,
-      method: 'GET',
-      headers: replica.authorization === undefined ? {} : { authorization: replica.authorization },
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    await response.body.dump();
-    return response.statusCode;
-  } catch {
-    return 0;
-  }
+function probe(replica: Replica, path: string, timeoutMs: number): Promise<number> {
+  return requestStatus(replica.pool, replica.basePath + path, replica.authorization === undefined ? [] : [['authorization', replica.authorization]], timeoutMs);
 }

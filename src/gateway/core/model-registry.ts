@@ -1,5 +1,6 @@
 import type { ModelDefinition } from './model-definition.ts';
-import { createReplica, type ModelRoute, type Replica, type UpstreamPools } from './replica-pool.ts';
+import type { UpstreamPools } from '../upstreams/upstream-pools.ts';
+import { createReplica, type ModelRoute, type Replica } from './replica-pool.ts';
 
 /**
  * Model names and aliases → routes. Rebuilt when the admin API or another process changes the

@@ -1,0 +1,36 @@
+import { UpstreamPool } from './upstream-pool.ts';
+
+/** Connection pools to engines, one per origin (shared by every model an engine serves), kept alive between requests. */
+export interface UpstreamPools {
+  poolFor(url: string): UpstreamPool;
+  /** Closes the pools of origins no longer used, once their requests in flight end. */
+  retain(urls: ReadonlySet<string>): void;
+  close(): void;
+}
+
+export function createUpstreamPools(options: { connectTimeoutMs: number }): UpstreamPools {
+  const pools = new Map<string, UpstreamPool>();
+  return {
+    poolFor(url) {
+      const origin = new URL(url).origin;
+      let pool = pools.get(origin);
+      if (pool === undefined) {
+        pool = new UpstreamPool(origin, { connectTimeoutMs: options.connectTimeoutMs });
+        pools.set(origin, pool);
+      }
+      return pool;
+    },
+    retain(urls) {
+      const origins = new Set([...urls].map((url) => new URL(url).origin));
+      for (const [origin, pool] of pools) {
+        if (origins.has(origin)) continue;
+        pools.delete(origin);
+        pool.close();
+      }
+    },
+    close() {
+      for (const pool of pools.values()) pool.destroy();
+      pools.clear();
+    },
+  };
+}
