@@ -257,12 +257,20 @@ test('HTTPS: the server takes a PEM certificate and key', { skip: spawnSync('ope
   const server = await startServer({ host: '127.0.0.1', port: 0, tls: { cert, key: readFileSync(join(dir, 'key.pem')) }, gateway: harness.gateway });
   t.after(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
   assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-  const { request } = await import('node:https');
-  const status = await new Promise<number>((resolve, reject) => {
-    request(`${server.url}/health`, { ca: cert }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    }).on('error', reject).end();
+  const { Agent, request } = await import('node:https');
+  const agent = new Agent({ keepAlive: true, ca: cert });
+  t.after(() => agent.destroy());
+  const call = (method: string, path: string, body: string | null, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> => new Promise((resolve, reject) => {
+    request(`${server.url}${path}`, { method, agent, headers }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => void (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    }).on('error', reject).end(body ?? undefined);
   });
-  assert.equal(status, 200);
+  // The fast path (a chat completion) and node:http (/health) on TLS, both on one kept-alive connection.
+  const chat = await call('POST', '/v1/chat/completions', JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 }), { authorization: `Bearer ${harness.key('tls')}`, 'content-type': 'application/json' });
+  assert.equal(chat.status, 200, chat.body);
+  assert.equal((JSON.parse(chat.body) as { usage: { completion_tokens: number } }).usage.completion_tokens, 3);
+  assert.equal((await call('GET', '/health', null)).status, 200);
+  agent.destroy();
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { createKeyDirectory, type KeyDirectory, type Principal } from '../control/key-directory.ts';
+import type { HttpResponse } from '../server/http-response.ts';
 import { sendError, sendJson } from '../server/send-error.ts';
 import { FabrikError } from '../shared/errors.ts';
 import type { ControlStore, UsageRecord } from '../store/core/control-store.ts';
@@ -33,7 +34,11 @@ export interface GatewayOptions {
 /** The OpenAI-compatible front door: /v1 requests in, engines' answers out, with keys, quotas and metering. */
 export interface Gateway {
   /** Answers a request whose path starts with /v1/. */
-  handle(request: IncomingMessage, response: ServerResponse, path: string): void;
+  handle(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** The POST endpoints that handleBuffered answers (chat, completions, embeddings). */
+  isInferencePath(path: string): boolean;
+  /** Answers a POST to an inference endpoint whose body has already been read (the server's fast path). */
+  handleBuffered(path: string, authorization: string | undefined, body: Buffer, response: HttpResponse): void;
   readonly store: ControlStore;
   readonly registry: ModelRegistry;
   readonly directory: KeyDirectory;
@@ -113,7 +118,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   /** Meters and answers a request refused before it reached an engine. */
-  const refuse = (response: ServerResponse, error: unknown, context: { id: string; arrived: number; started: number; principal: Principal; model: string; resolved: boolean; endpoint: string; stream: boolean }, headers: ReadonlyArray<[string, string]> = []): void => {
+  const refuse = (response: HttpResponse, error: unknown, context: { id: string; arrived: number; started: number; principal: Principal; model: string; resolved: boolean; endpoint: string; stream: boolean }, headers: ReadonlyArray<[string, string]> = []): void => {
     const fabrik = sendError(response, error, headers);
     record({
       requestId: context.id, time: context.arrived, teamId: context.principal.team?.id ?? null, keyId: context.principal.key.id, model: context.model, replica: null,
@@ -122,7 +127,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     }, context.principal, undefined, context.resolved ? context.model : '-');
   };
 
-  const inference = (request: IncomingMessage, response: ServerResponse, endpoint: Endpoint, path: string): void => {
+  /** A request without a valid key: counted in /metrics, not metered (there is no team to bill). */
+  const refuseUnauthenticated = (response: HttpResponse, error: unknown, started: number): void => {
+    const fabrik = sendError(response, error);
+    metrics.observe({ model: '-', team: '-', status: fabrik.status, durationSeconds: (performance.now() - started) / 1000, ttftSeconds: null, promptTokens: 0, completionTokens: 0 });
+  };
+
+  const inference = (request: IncomingMessage, response: HttpResponse, endpoint: Endpoint, path: string): void => {
     const started = performance.now();
     const arrived = Date.now();
     let principal: Principal;
@@ -130,8 +141,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       principal = directory.authenticate(request.headers.authorization);
     } catch (error) {
       request.resume();
-      sendError(response, error);
-      metrics.observe({ model: '-', team: '-', status: 401, durationSeconds: (performance.now() - started) / 1000, ttftSeconds: null, promptTokens: 0, completionTokens: 0 });
+      refuseUnauthenticated(response, error, started);
       return;
     }
     const declared = Number(request.headers['content-length'] ?? 0);
@@ -160,11 +170,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     request.on('end', () => {
       if (tooLarge) return;
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-      admit(request, response, endpoint, path, principal, body, started, arrived);
+      admit(response, endpoint, path, principal, body, started, arrived);
     });
   };
 
-  const admit = (_request: IncomingMessage, response: ServerResponse, endpoint: Endpoint, path: string, principal: Principal, body: Buffer, started: number, arrived: number): void => {
+  const admit = (response: HttpResponse, endpoint: Endpoint, path: string, principal: Principal, body: Buffer, started: number, arrived: number): void => {
     const id = `${requestTag}${(++requestCount).toString(36)}`;
     const context = { id, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false };
     let parsed: Record<string, unknown>;
@@ -306,7 +316,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     forwardExchange(forwardContext, exchange, response);
   };
 
-  const listModels = (request: IncomingMessage, response: ServerResponse, path: string): void => {
+  const listModels = (request: IncomingMessage, response: HttpResponse, path: string): void => {
     let principal: Principal;
     try {
       principal = directory.authenticate(request.headers.authorization);
@@ -335,6 +345,21 @@ export function createGateway(options: GatewayOptions): Gateway {
     directory,
     limiter,
     settings,
+    isInferencePath: (path) => ENDPOINTS[path] !== undefined,
+    handleBuffered(path, authorization, body, response) {
+      const endpoint = ENDPOINTS[path];
+      if (endpoint === undefined) throw new FabrikError('not_found', `no inference endpoint at ${path}`, { param: 'path' });
+      const started = performance.now();
+      const arrived = Date.now();
+      let principal: Principal;
+      try {
+        principal = directory.authenticate(authorization);
+      } catch (error) {
+        refuseUnauthenticated(response, error, started);
+        return;
+      }
+      admit(response, endpoint, path, principal, body, started, arrived);
+    },
     handle(request, response, path) {
       const endpoint = ENDPOINTS[path];
       if (endpoint !== undefined && request.method === 'POST') {

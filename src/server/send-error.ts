@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { HttpResponse } from './http-response.ts';
 import { FabrikError, toFabrikError } from '../shared/errors.ts';
 
 /**
@@ -13,7 +13,7 @@ export function toHttpError(error: unknown): { status: number; body: string; err
 }
 
 /** Answers with the error; when the headers are already out, it can only cut the connection. */
-export function sendError(response: ServerResponse, error: unknown, headers: ReadonlyArray<[string, string]> = []): FabrikError {
+export function sendError(response: HttpResponse, error: unknown, headers: ReadonlyArray<[string, string]> = []): FabrikError {
   const { status, body, error: fabrik } = toHttpError(error);
   if (response.headersSent) {
     response.destroy(fabrik);
@@ -32,7 +32,7 @@ export function errorEvent(error: FabrikError): string {
 }
 
 /** Answers 200 with a JSON value. */
-export function sendJson(response: ServerResponse, status: number, value: unknown, headers: ReadonlyArray<[string, string]> = []): void {
+export function sendJson(response: HttpResponse, status: number, value: unknown, headers: ReadonlyArray<[string, string]> = []): void {
   const body = JSON.stringify(value);
   const head: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
   for (const [name, header] of headers) head[name] = header;

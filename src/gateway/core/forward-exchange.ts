@@ -1,4 +1,5 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { HttpResponse } from '../../server/http-response.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { errorEvent, sendError } from '../../server/send-error.ts';
 import type { Exchange } from './exchange.ts';
@@ -35,7 +36,7 @@ const NOTHING: Buffer[] = [];
  * failure ends a stream with an error event (and any other answer by closing the connection).
  * Bytes go through as the engine sent them; SSE is cut only at event boundaries.
  */
-export function forwardExchange(context: ForwardContext, exchange: Exchange, response: ServerResponse): void {
+export function forwardExchange(context: ForwardContext, exchange: Exchange, response: HttpResponse): void {
   const { settings, metrics } = context;
   const { timeouts, circuit } = settings;
   let current: Attempt | null = null;

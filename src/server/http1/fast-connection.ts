@@ -1,0 +1,186 @@
+import type { Socket } from 'node:net';
+import { FastResponse, type ResponseSink } from './fast-response.ts';
+import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
+
+export interface FastPathOptions {
+  /** Which requests the fast path serves (others go to node:http). */
+  allowed(method: string, path: string): boolean;
+  /** Answers a request whose body has fully arrived. */
+  handle(head: RequestHead, body: Buffer, response: FastResponse): void;
+  /** Gives the connection, with the bytes not yet read put back, to node:http. */
+  handOff(socket: Socket): void;
+  /** Larger heads go to node:http (which answers 431). */
+  maxHeadBytes: number;
+  /** Larger declared bodies go to node:http (where the gateway answers 413). */
+  maxBodyBytes: number;
+  /** An idle kept-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** A request must arrive whole (head and body) within this long: 408 otherwise. */
+  requestTimeoutMs: number;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n';
+
+/**
+ * One client connection on the fast path: HTTP/1.1 requests for the gateway's inference
+ * endpoints are read (head and whole body) and answered here; the first request that is anything
+ * else hands the connection to node:http, which serves it from then on. Requests on one
+ * connection are answered in order: bytes of a pipelined request wait until the answer before
+ * them is complete.
+ */
+export class FastConnection implements ResponseSink {
+  private readonly socket: Socket;
+  private readonly options: FastPathOptions;
+  private buffer: Buffer | null = null;
+  private head: RequestHead | null = null;
+  private bodyOffset = 0;
+  private response: FastResponse | null = null;
+  private requestStartedAt = 0;
+  private processing = false;
+  private clientEnded = false;
+  private closing = false;
+  private done = false;
+  private readonly listeners: ReadonlyArray<[string, (chunk: Buffer) => void]>;
+
+  constructor(socket: Socket, options: FastPathOptions) {
+    this.socket = socket;
+    this.options = options;
+    socket.setNoDelay(true);
+    socket.setTimeout(options.keepAliveTimeoutMs);
+    this.listeners = [
+      ['data', (chunk: Buffer) => this.onData(chunk)],
+      ['end', () => this.onEnd()],
+      ['timeout', () => this.onTimeout()],
+      ['drain', () => this.response?.emitDrain()],
+      ['error', () => {}],
+      ['close', () => this.onClose()],
+    ];
+    for (const [event, listener] of this.listeners) socket.on(event, listener);
+  }
+
+  /** Idle: nothing read and nothing being answered. */
+  get idle(): boolean {
+    return this.response === null && this.buffer === null;
+  }
+
+  /** The server is stopping: close now when idle, else after the answer in flight. */
+  closeWhenIdle(): void {
+    this.closing = true;
+    if (this.idle && !this.done) this.destroy();
+  }
+
+  write(bytes: Buffer | string): boolean {
+    return this.socket.write(bytes);
+  }
+
+  responseEnded(close: boolean): void {
+    this.response = null;
+    if (close || this.closing || (this.clientEnded && this.buffer === null)) {
+      this.done = true;
+      this.socket.end();
+      return;
+    }
+    if (this.socket.isPaused()) this.socket.resume();
+    if (this.buffer !== null && !this.processing) this.process();
+  }
+
+  destroy(): void {
+    this.done = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    if (this.buffer === null) {
+      this.buffer = chunk;
+      if (this.head === null) this.requestStartedAt = performance.now();
+    } else {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      if (performance.now() - this.requestStartedAt > this.options.requestTimeoutMs) {
+        this.timeOut();
+        return;
+      }
+    }
+    if (this.response !== null) {
+      // A pipelined request: read no more until the answer in flight is complete.
+      this.socket.pause();
+      return;
+    }
+    this.process();
+  }
+
+  private process(): void {
+    this.processing = true;
+    try {
+      while (this.buffer !== null && this.response === null && !this.done) {
+        const buffer: Buffer = this.buffer;
+        if (this.head === null) {
+          const end = buffer.indexOf(HEAD_END);
+          if (end === -1) {
+            if (buffer.length > this.options.maxHeadBytes) this.handOff();
+            return;
+          }
+          const head = end > this.options.maxHeadBytes ? null : parseRequestHead(buffer.toString('latin1', 0, end), this.options.allowed);
+          if (head === null || head.contentLength > this.options.maxBodyBytes) {
+            this.handOff();
+            return;
+          }
+          this.head = head;
+          this.bodyOffset = end + 4;
+        }
+        const head: RequestHead = this.head;
+        const need = this.bodyOffset + head.contentLength;
+        if (buffer.length < need) return;
+        const body = buffer.subarray(this.bodyOffset, need);
+        this.buffer = buffer.length > need ? buffer.subarray(need) : null;
+        this.head = null;
+        if (this.buffer !== null) this.requestStartedAt = performance.now();
+        const response = new FastResponse(this, head.close);
+        this.response = response;
+        this.options.handle(head, body, response);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private handOff(): void {
+    this.done = true;
+    const socket = this.socket;
+    for (const [event, listener] of this.listeners) socket.off(event, listener);
+    socket.setTimeout(0);
+    socket.pause();
+    if (this.buffer !== null) socket.unshift(this.buffer);
+    this.buffer = null;
+    this.options.handOff(socket);
+    socket.resume();
+  }
+
+  private onEnd(): void {
+    this.clientEnded = true;
+    if (this.response === null) {
+      this.done = true;
+      this.socket.end();
+    }
+  }
+
+  private onTimeout(): void {
+    // A long answer (a slow stream) is the gateway's to time out, not the connection's.
+    if (this.response !== null || this.done) return;
+    if (this.buffer === null && this.head === null) this.destroy();
+    else this.timeOut();
+  }
+
+  private timeOut(): void {
+    this.done = true;
+    this.socket.end(REQUEST_TIMEOUT);
+  }
+
+  private onClose(): void {
+    this.done = true;
+    const response = this.response;
+    this.response = null;
+    if (response !== null && !response.writableFinished) response.emitClose();
+  }
+}
