@@ -71,7 +71,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const created = Math.floor(Date.now() / 1000);
 
   const directory = createKeyDirectory(store);
-  const pools = createUpstreamPools({ connectTimeoutMs: settings.timeouts.connectMs });
+  const { timeouts } = settings;
+  const pools = createUpstreamPools({
+    connectTimeoutMs: timeouts.connectMs,
+    shortestTimeoutMs: Math.min(timeouts.connectMs, timeouts.firstByteMs, timeouts.idleMs, settings.healthCheck.timeoutMs),
+  });
   const registry = createModelRegistry([...staticModels, ...store.listModels()], pools);
   const limiter = createQuotaLimiter(store, { holder });
   const metrics: GatewayMetrics = createGatewayMetrics();

@@ -3,6 +3,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer } from 'node:tls';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import type { ModelDefinition } from '../gateway/core/model-definition.ts';
+import { DeadlineSweeper, sweepIntervalFor } from '../shared/deadline-sweeper.ts';
 import { FabrikError } from '../shared/errors.ts';
 import { FastConnection, type FastPathOptions } from './http1/fast-connection.ts';
 import { handleAdmin } from './routes/admin-routes.ts';
@@ -87,6 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxBodyBytes: gateway.settings.maxBodyBytes,
     keepAliveTimeoutMs,
     requestTimeoutMs,
+    sweeper: new DeadlineSweeper(sweepIntervalFor(Math.min(keepAliveTimeoutMs, requestTimeoutMs))),
   };
   const connections = new Set<FastConnection>();
   const accept = (socket: Socket): void => {

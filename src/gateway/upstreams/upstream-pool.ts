@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { DeadlineSweeper, sweepIntervalFor, type Expiring } from '../../shared/deadline-sweeper.ts';
 import { HttpParseError, HttpResponseParser, type ResponseParserEvents } from './http-response-parser.ts';
 
 /** One request to an engine. */
@@ -53,6 +54,8 @@ export interface UpstreamPoolOptions {
   /** Extra trusted certificates for an https engine (besides Node's store and NODE_EXTRA_CA_CERTS). */
   ca?: string | Buffer;
   maxHeadBytes?: number;
+  /** Checks timeouts; pools may share one (default: one of the pool's own, for timeouts of a second or more). */
+  sweeper?: DeadlineSweeper;
 }
 
 const DEFAULT_KEEP_ALIVE_MS = 4_000;
@@ -63,8 +66,9 @@ const NOOP = (): void => {};
 /**
  * Keep-alive HTTP/1.1 connections to one engine origin (http or https), one request at a time on
  * each. Written for the proxy's hot path: a request is one write, a response is parsed in place
- * and its body handed on as views; timeouts are the socket's own idle timer. On this machine it
- * halves the CPU a proxied request costs against undici's Pool (see docs/gateway.md).
+ * and its body handed on as views; timeouts are deadlines on the connection, checked by a shared
+ * sweep (no timer re-armed per request). On this machine it halves the CPU a proxied request
+ * costs against undici's Pool (see docs/gateway.md).
  */
 export class UpstreamPool {
   readonly origin: string;
@@ -73,6 +77,8 @@ export class UpstreamPool {
   private readonly secure: boolean;
   private readonly hostHeader: string;
   private readonly options: UpstreamPoolOptions;
+  /** @internal */
+  readonly sweeper: DeadlineSweeper;
   /** Most recently used last: reuse keeps a few connections warm and lets the rest time out. */
   private readonly idle: UpstreamConnection[] = [];
   private readonly connections = new Set<UpstreamConnection>();
@@ -87,6 +93,7 @@ export class UpstreamPool {
     this.port = url.port === '' ? (this.secure ? 443 : 80) : Number(url.port);
     this.hostHeader = url.host;
     this.options = options;
+    this.sweeper = options.sweeper ?? new DeadlineSweeper(sweepIntervalFor(1_000));
   }
 
   /** Sends the request on an idle connection or a new one; the handler hears the rest. */
@@ -94,7 +101,8 @@ export class UpstreamPool {
     if (this.closing) throw new Error(`the connection pool to ${this.origin} is closed`);
     const head = this.head(request);
     let connection: UpstreamConnection | undefined;
-    while ((connection = this.idle.pop()) !== undefined && !connection.usable()) connection.destroy();
+    const now = performance.now();
+    while ((connection = this.idle.pop()) !== undefined && !connection.usable(now)) connection.destroy();
     if (connection === undefined) connection = this.open();
     return connection.send(head, request, handler);
   }
@@ -169,7 +177,9 @@ interface Active {
 }
 
 /** One socket to the engine, its parser, and the request on it (if any). */
-class UpstreamConnection implements ResponseParserEvents {
+class UpstreamConnection implements ResponseParserEvents, Expiring {
+  /** When the current wait (connect, head, next body bytes, idle in the pool) times out. */
+  deadline: number;
   private readonly pool: UpstreamPool;
   private readonly socket: Socket;
   private readonly parser: HttpResponseParser;
@@ -178,7 +188,7 @@ class UpstreamConnection implements ResponseParserEvents {
   private connected = false;
   private destroyed = false;
   private reused = false;
-  private idleUntil = 0;
+  private paused = false;
   private lastError: Error | null = null;
 
   constructor(pool: UpstreamPool, socket: Socket, secure: boolean, options: UpstreamPoolOptions) {
@@ -187,29 +197,29 @@ class UpstreamConnection implements ResponseParserEvents {
     this.connectTimeoutMs = options.connectTimeoutMs;
     this.parser = new HttpResponseParser(this, options.maxHeadBytes === undefined ? {} : { maxHeadBytes: options.maxHeadBytes });
     socket.setNoDelay(true);
-    socket.setTimeout(options.connectTimeoutMs);
+    this.deadline = performance.now() + options.connectTimeoutMs;
+    pool.sweeper.add(this);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       this.connected = true;
-      if (this.active !== null && !this.active.done) socket.setTimeout(this.active.request.headersTimeoutMs);
+      if (this.active !== null && !this.active.done) this.deadline = performance.now() + this.active.request.headersTimeoutMs;
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.onTimeout());
     socket.on('error', (error: Error) => {
       this.lastError = error;
     });
     socket.on('close', () => this.onClose());
   }
 
-  /** Still open and not past its keep-alive time. */
-  usable(): boolean {
-    return !this.destroyed && Date.now() < this.idleUntil;
+  /** Idle, open and not past its keep-alive time. */
+  usable(now: number): boolean {
+    return !this.destroyed && now < this.deadline;
   }
 
   send(head: string, request: UpstreamRequest, handler: UpstreamHandler): UpstreamController {
     const active: Active = { handler, request, done: false };
     this.active = active;
     this.parser.reset(false);
-    if (this.connected) this.socket.setTimeout(request.headersTimeoutMs);
+    if (this.connected) this.deadline = performance.now() + request.headersTimeoutMs;
     const body = request.body;
     if (body === null || body.length === 0) {
       this.socket.write(head, 'latin1');
@@ -227,10 +237,17 @@ class UpstreamConnection implements ResponseParserEvents {
         this.destroy();
       },
       pause: () => {
-        if (!active.done) this.socket.pause();
+        if (active.done) return;
+        // A client slow to read is not an engine gone silent: no body timeout while held.
+        this.paused = true;
+        this.deadline = Infinity;
+        this.socket.pause();
       },
       resume: () => {
-        if (!active.done) this.socket.resume();
+        if (active.done || !this.paused) return;
+        this.paused = false;
+        this.deadline = performance.now() + active.request.bodyTimeoutMs;
+        this.socket.resume();
       },
     };
   }
@@ -239,10 +256,12 @@ class UpstreamConnection implements ResponseParserEvents {
   park(keepAliveMs: number): void {
     this.active = null;
     this.reused = true;
-    this.idleUntil = Date.now() + keepAliveMs;
-    this.socket.setTimeout(keepAliveMs);
+    this.deadline = performance.now() + keepAliveMs;
     // A response that ended while its reader was paused must not leave the socket deaf.
-    if (this.socket.isPaused()) this.socket.resume();
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   destroy(): void {
@@ -250,11 +269,12 @@ class UpstreamConnection implements ResponseParserEvents {
     this.destroyed = true;
     this.socket.destroy();
     this.pool.forget(this);
+    this.pool.sweeper.delete(this);
   }
 
   onHead(status: number, headers: Record<string, string>): void {
     const active = this.active as Active;
-    this.socket.setTimeout(active.request.bodyTimeoutMs);
+    this.deadline = performance.now() + active.request.bodyTimeoutMs;
     this.call(active, () => active.handler.onResponseStart(status, headers));
   }
 
@@ -291,6 +311,7 @@ class UpstreamConnection implements ResponseParserEvents {
       this.destroy();
       return;
     }
+    if (this.parser.started && !this.paused) this.deadline = performance.now() + active.request.bodyTimeoutMs;
     try {
       this.parser.push(chunk);
     } catch (error) {
@@ -299,7 +320,8 @@ class UpstreamConnection implements ResponseParserEvents {
     }
   }
 
-  private onTimeout(): void {
+  expire(): void {
+    this.deadline = Infinity;
     const active = this.active;
     if (active === null || active.done) {
       this.destroy();
@@ -317,6 +339,7 @@ class UpstreamConnection implements ResponseParserEvents {
   private onClose(): void {
     this.destroyed = true;
     this.pool.forget(this);
+    this.pool.sweeper.delete(this);
     const active = this.active;
     if (active === null || active.done) return;
     try {

@@ -1,3 +1,4 @@
+import { DeadlineSweeper, sweepIntervalFor } from '../../shared/deadline-sweeper.ts';
 import { UpstreamPool } from './upstream-pool.ts';
 
 /** Connection pools to engines, one per origin (shared by every model an engine serves), kept alive between requests. */
@@ -8,14 +9,16 @@ export interface UpstreamPools {
   close(): void;
 }
 
-export function createUpstreamPools(options: { connectTimeoutMs: number }): UpstreamPools {
+/** `shortestTimeoutMs`: the shortest timeout requests will use, which sets how often deadlines are checked. */
+export function createUpstreamPools(options: { connectTimeoutMs: number; shortestTimeoutMs: number }): UpstreamPools {
   const pools = new Map<string, UpstreamPool>();
+  const sweeper = new DeadlineSweeper(sweepIntervalFor(options.shortestTimeoutMs));
   return {
     poolFor(url) {
       const origin = new URL(url).origin;
       let pool = pools.get(origin);
       if (pool === undefined) {
-        pool = new UpstreamPool(origin, { connectTimeoutMs: options.connectTimeoutMs });
+        pool = new UpstreamPool(origin, { connectTimeoutMs: options.connectTimeoutMs, sweeper });
         pools.set(origin, pool);
       }
       return pool;

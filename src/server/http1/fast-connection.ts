@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { DeadlineSweeper, Expiring } from '../../shared/deadline-sweeper.ts';
 import { FastResponse, type ResponseSink } from './fast-response.ts';
 import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
 
@@ -17,6 +18,8 @@ export interface FastPathOptions {
   keepAliveTimeoutMs: number;
   /** A request must arrive whole (head and body) within this long: 408 otherwise. */
   requestTimeoutMs: number;
+  /** Checks both timeouts for every connection. */
+  sweeper: DeadlineSweeper;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -29,7 +32,9 @@ const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\nco
  * connection are answered in order: bytes of a pipelined request wait until the answer before
  * them is complete.
  */
-export class FastConnection implements ResponseSink {
+export class FastConnection implements ResponseSink, Expiring {
+  /** When the idle or request timeout falls; none while an answer is being sent (the gateway times that). */
+  deadline: number;
   private readonly socket: Socket;
   private readonly options: FastPathOptions;
   private buffer: Buffer | null = null;
@@ -47,11 +52,11 @@ export class FastConnection implements ResponseSink {
     this.socket = socket;
     this.options = options;
     socket.setNoDelay(true);
-    socket.setTimeout(options.keepAliveTimeoutMs);
+    this.deadline = performance.now() + options.keepAliveTimeoutMs;
+    options.sweeper.add(this);
     this.listeners = [
       ['data', (chunk: Buffer) => this.onData(chunk)],
       ['end', () => this.onEnd()],
-      ['timeout', () => this.onTimeout()],
       ['drain', () => this.response?.emitDrain()],
       ['error', () => {}],
       ['close', () => this.onClose()],
@@ -81,6 +86,7 @@ export class FastConnection implements ResponseSink {
       this.socket.end();
       return;
     }
+    this.deadline = this.buffer === null ? performance.now() + this.options.keepAliveTimeoutMs : this.requestStartedAt + this.options.requestTimeoutMs;
     if (this.socket.isPaused()) this.socket.resume();
     if (this.buffer !== null && !this.processing) this.process();
   }
@@ -94,13 +100,12 @@ export class FastConnection implements ResponseSink {
     if (this.done) return;
     if (this.buffer === null) {
       this.buffer = chunk;
-      if (this.head === null) this.requestStartedAt = performance.now();
+      if (this.head === null) {
+        this.requestStartedAt = performance.now();
+        if (this.response === null) this.deadline = this.requestStartedAt + this.options.requestTimeoutMs;
+      }
     } else {
       this.buffer = Buffer.concat([this.buffer, chunk]);
-      if (performance.now() - this.requestStartedAt > this.options.requestTimeoutMs) {
-        this.timeOut();
-        return;
-      }
     }
     if (this.response !== null) {
       // A pipelined request: read no more until the answer in flight is complete.
@@ -138,6 +143,7 @@ export class FastConnection implements ResponseSink {
         if (this.buffer !== null) this.requestStartedAt = performance.now();
         const response = new FastResponse(this, head.close);
         this.response = response;
+        this.deadline = Infinity;
         this.options.handle(head, body, response);
       }
     } finally {
@@ -147,9 +153,9 @@ export class FastConnection implements ResponseSink {
 
   private handOff(): void {
     this.done = true;
+    this.options.sweeper.delete(this);
     const socket = this.socket;
     for (const [event, listener] of this.listeners) socket.off(event, listener);
-    socket.setTimeout(0);
     socket.pause();
     if (this.buffer !== null) socket.unshift(this.buffer);
     this.buffer = null;
@@ -165,20 +171,21 @@ export class FastConnection implements ResponseSink {
     }
   }
 
-  private onTimeout(): void {
+  expire(): void {
+    this.deadline = Infinity;
     // A long answer (a slow stream) is the gateway's to time out, not the connection's.
     if (this.response !== null || this.done) return;
-    if (this.buffer === null && this.head === null) this.destroy();
-    else this.timeOut();
-  }
-
-  private timeOut(): void {
+    if (this.buffer === null && this.head === null) {
+      this.destroy();
+      return;
+    }
     this.done = true;
     this.socket.end(REQUEST_TIMEOUT);
   }
 
   private onClose(): void {
     this.done = true;
+    this.options.sweeper.delete(this);
     const response = this.response;
     this.response = null;
     if (response !== null && !response.writableFinished) response.emitClose();
