@@ -56,7 +56,12 @@ export class FabrikError extends Error {
   readonly [FABRIK_ERROR] = true;
 
   constructor(code: ErrorCode, message: string, options: { param?: string | null; cause?: unknown } = {}) {
+    // A client's mistake (4xx) needs no stack, and capturing one is most of what a refusal costs:
+    // a flood of bad keys should cost the gateway as little as possible.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_CODES[code].status < 500) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'FabrikError';
     this.code = code;
     this.param = options.param ?? null;
