@@ -110,9 +110,15 @@ test('malformed responses are refused with the reason', () => {
     ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', /bad chunk size/],
     ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhiXX', /not followed by CRLF/],
     ['HTTP/1.1 101 Switching Protocols\r\n\r\n', /switched protocols/],
+    ['HTTP/1.1 200 OK\r\ncontent-type: text/plain\nset-cookie: injected\r\n\r\n', /does not end with CRLF/],
+    ['HTTP/1.1 200 OK\r\nx: a\rb\r\n\r\n', /does not end with CRLF/],
+    ['HTTP/1.1 200OK\r\n\r\n', /bad status line/],
+    ['HTTP/1.1 099 Odd\r\n\r\n', /bad status line/],
+    ['HTTP/1.1 200 OK\r\nx\u00e9: 1\r\n\r\n', /bad header name/],
   ];
   for (const [raw, reason] of cases) assert.throws(() => parse(raw), (error: unknown) => error instanceof HttpParseError && reason.test(error.message), raw);
   assert.equal(parse('HTTP/1.1 200 OK\r\ncontent-length: 3, 3\r\n\r\nabc').body, 'abc');
+  assert.deepEqual(parse('HTTP/1.1 404\r\nx-empty:\r\nx-pad: \t v \t\r\ncontent-length: 0\r\n\r\n').heads[0], { status: 404, headers: { 'x-empty': '', 'x-pad': 'v', 'content-length': '0' } });
 });
 
 test('a response cut short by the close is an error; an oversized head too', () => {

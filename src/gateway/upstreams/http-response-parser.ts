@@ -12,8 +12,10 @@ export class HttpParseError extends Error {
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: [^\r\n]*)?$/;
-const TOKEN = /^[!#$%&'*+.^`|~\w-]+$/;
+const LOOSE_LINE_ENDS = /[^\r]\n|\r(?!\n)|\0/;
+/** RFC 9110 tchar, by character code. */
+const TCHAR = new Uint8Array(128);
+for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[char.charCodeAt(0)] = 1;
 const DIGITS = /^\d{1,15}$/;
 const HEX = /^[0-9A-Fa-f]{1,12}$/;
 
@@ -214,20 +216,35 @@ export class HttpResponseParser {
 
   /** Reads a head; true when it was a 1xx interim response (another head follows). */
   private readHead(text: string): boolean {
-    const lines = text.split('\r\n');
-    const match = STATUS_LINE.exec(lines[0] as string);
-    if (match === null) throw new HttpParseError(`bad status line "${(lines[0] as string).slice(0, 60)}"`);
-    const minor = match[1];
-    const status = Number(match[2]);
+    // A bare CR or LF inside a line could smuggle a header into the answer the client gets.
+    if (LOOSE_LINE_ENDS.test(text)) throw new HttpParseError('a line of the response head does not end with CRLF, or holds a NUL');
+    const first = text.indexOf('\r\n');
+    const lineEnd = first === -1 ? text.length : first;
+    const minor = text.charCodeAt(7);
+    if (!text.startsWith('HTTP/1.') || (minor !== 48 && minor !== 49) || text.charCodeAt(8) !== 32 || !isStatus(text, 9) || (lineEnd !== 12 && text.charCodeAt(12) !== 32)) {
+      throw new HttpParseError(`bad status line "${text.slice(0, Math.min(lineEnd, 60))}"`);
+    }
+    const status = Number(text.slice(9, 12));
     const headers: Record<string, string> = {};
     let contentLength: string | null = null;
-    for (let index = 1; index < lines.length; index += 1) {
-      const line = lines[index] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new HttpParseError(line[0] === ' ' || line[0] === '\t' ? 'obsolete header line folding' : `bad header line "${line.slice(0, 60)}"`);
-      const name = line.slice(0, colon).toLowerCase();
-      if (!TOKEN.test(name)) throw new HttpParseError(`bad header name "${name.slice(0, 60)}"`);
-      const value = line.slice(colon + 1).trim();
+    for (let start = lineEnd + 2; start < text.length;) {
+      let end = text.indexOf('\r\n', start);
+      if (end === -1) end = text.length;
+      const colon = text.indexOf(':', start);
+      if (colon <= start || colon > end) {
+        const lead = text.charCodeAt(start);
+        throw new HttpParseError(lead === 32 || lead === 9 ? 'obsolete header line folding' : `bad header line "${text.slice(start, Math.min(end, start + 60))}"`);
+      }
+      for (let index = start; index < colon; index += 1) {
+        const code = text.charCodeAt(index);
+        if (code > 127 || TCHAR[code] !== 1) throw new HttpParseError(`bad header name "${text.slice(start, Math.min(colon, start + 60))}"`);
+      }
+      const name = text.slice(start, colon).toLowerCase();
+      let valueStart = colon + 1;
+      let valueEnd = end;
+      while (valueStart < valueEnd && isSpace(text.charCodeAt(valueStart))) valueStart += 1;
+      while (valueEnd > valueStart && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd -= 1;
+      const value = text.slice(valueStart, valueEnd);
       if (name === 'content-length') {
         // Repeats must agree (a list of equal values counts as one).
         for (const part of value.split(',')) {
@@ -238,13 +255,14 @@ export class HttpResponseParser {
       }
       const previous = headers[name];
       headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+      start = end + 2;
     }
     if (status < 200) {
       if (status === 101) throw new HttpParseError('the engine switched protocols, which the gateway never asks for');
       return true;
     }
     const connection = headers.connection?.toLowerCase() ?? '';
-    this.keepAlive = minor === '1' ? !/(?:^|,)\s*close\s*(?:,|$)/.test(connection) : /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(connection);
+    this.keepAlive = minor === 49 ? !/(?:^|,)\s*close\s*(?:,|$)/.test(connection) : /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(connection);
     const hint = headers['keep-alive'] === undefined ? null : /timeout\s*=\s*(\d+)/i.exec(headers['keep-alive']);
     this.keepAliveHint = hint === null ? null : Number(hint[1]);
     const transferEncoding = headers['transfer-encoding'];
@@ -269,4 +287,16 @@ export class HttpResponseParser {
     this.events.onHead(status, headers);
     return false;
   }
+}
+
+/** Three digits, the first not 0, at `at`. */
+function isStatus(text: string, at: number): boolean {
+  const first = text.charCodeAt(at);
+  const second = text.charCodeAt(at + 1);
+  const third = text.charCodeAt(at + 2);
+  return first >= 49 && first <= 57 && second >= 48 && second <= 57 && third >= 48 && third <= 57;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9;
 }
