@@ -101,6 +101,20 @@ test('a request split across many small writes is read whole', async (t) => {
   assert.equal(responses[0]?.status, 200, responses[0]?.body);
 });
 
+test('a large body arriving over many reads is gathered whole, and the next request on the connection follows', async (t) => {
+  const harness = await startGatewayHarness(t);
+  const key = harness.key('large');
+  const content = 'factory '.repeat(256 * 1024);
+  const large = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 2 });
+  const bytes = Buffer.from(post('/v1/chat/completions', large, key) + post('/v1/chat/completions', CHAT, key));
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 65_536) pieces.push(bytes.subarray(offset, offset + 65_536));
+  const { responses } = await exchange(t, harness.url, pieces, 2);
+  assert.deepEqual(responses.map((response) => response.status), [200, 200], responses[0]?.body.slice(0, 300));
+  const usage = (JSON.parse(responses[0]?.body ?? '') as { usage: { prompt_tokens: number } }).usage;
+  assert.ok(usage.prompt_tokens > 200_000, `the engine saw the whole prompt (${usage.prompt_tokens} tokens)`);
+});
+
 test('chunked request bodies and Expect: 100-continue are served by node:http', async (t) => {
   const harness = await startGatewayHarness(t);
   const key = harness.key('chunked');

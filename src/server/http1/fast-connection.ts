@@ -40,6 +40,9 @@ export class FastConnection implements ResponseSink, Expiring {
   private buffer: Buffer | null = null;
   private head: RequestHead | null = null;
   private bodyOffset = 0;
+  /** A body that spans reads is gathered here, sized by its content-length (no copy per read). */
+  private body: Buffer | null = null;
+  private bodyFilled = 0;
   private response: FastResponse | null = null;
   private requestStartedAt = 0;
   private processing = false;
@@ -66,7 +69,7 @@ export class FastConnection implements ResponseSink, Expiring {
 
   /** Idle: nothing read and nothing being answered. */
   get idle(): boolean {
-    return this.response === null && this.buffer === null;
+    return this.response === null && this.buffer === null && this.body === null;
   }
 
   /** The server is stopping: close now when idle, else after the answer in flight. */
@@ -98,6 +101,18 @@ export class FastConnection implements ResponseSink, Expiring {
 
   private onData(chunk: Buffer): void {
     if (this.done) return;
+    const body = this.body;
+    if (body !== null) {
+      const take = Math.min(chunk.length, body.length - this.bodyFilled);
+      chunk.copy(body, this.bodyFilled, 0, take);
+      this.bodyFilled += take;
+      if (this.bodyFilled < body.length) return;
+      this.body = null;
+      this.buffer = take < chunk.length ? chunk.subarray(take) : null;
+      this.dispatch(this.head as RequestHead, body);
+      if (this.buffer !== null && this.response === null) this.process();
+      return;
+    }
     if (this.buffer === null) {
       this.buffer = chunk;
       if (this.head === null) {
@@ -136,19 +151,30 @@ export class FastConnection implements ResponseSink, Expiring {
         }
         const head: RequestHead = this.head;
         const need = this.bodyOffset + head.contentLength;
-        if (buffer.length < need) return;
+        if (buffer.length < need) {
+          // The rest of the body comes in later reads: gather it in one buffer of its size.
+          const body = Buffer.allocUnsafe(head.contentLength);
+          this.bodyFilled = buffer.copy(body, 0, this.bodyOffset);
+          this.body = body;
+          this.buffer = null;
+          return;
+        }
         const body = buffer.subarray(this.bodyOffset, need);
         this.buffer = buffer.length > need ? buffer.subarray(need) : null;
-        this.head = null;
-        if (this.buffer !== null) this.requestStartedAt = performance.now();
-        const response = new FastResponse(this, head.close);
-        this.response = response;
-        this.deadline = Infinity;
-        this.options.handle(head, body, response);
+        this.dispatch(head, body);
       }
     } finally {
       this.processing = false;
     }
+  }
+
+  private dispatch(head: RequestHead, body: Buffer): void {
+    this.head = null;
+    if (this.buffer !== null) this.requestStartedAt = performance.now();
+    const response = new FastResponse(this, head.close);
+    this.response = response;
+    this.deadline = Infinity;
+    this.options.handle(head, body, response);
   }
 
   private handOff(): void {
@@ -175,7 +201,7 @@ export class FastConnection implements ResponseSink, Expiring {
     this.deadline = Infinity;
     // A long answer (a slow stream) is the gateway's to time out, not the connection's.
     if (this.response !== null || this.done) return;
-    if (this.buffer === null && this.head === null) {
+    if (this.buffer === null && this.head === null && this.body === null) {
       this.destroy();
       return;
     }
