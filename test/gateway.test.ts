@@ -117,6 +117,31 @@ test('the official openai SDK, unmodified but for baseURL and apiKey, works thro
   });
 });
 
+test('--metrics-auth: /metrics needs an admin key', async (t) => {
+  const harness = await startGatewayHarness(t);
+  const { startServer } = await import('../src/server/start-server.ts');
+  const server = await startServer({ host: '127.0.0.1', port: 0, gateway: harness.gateway, metricsAuth: true });
+  t.after(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
+  const { get } = await import('node:http');
+  // One connection a scrape (agent: false), so closing the server does not wait for a kept-alive one.
+  const scrape = (key: string | null): Promise<{ status: number; text: string }> => new Promise((resolve, reject) => {
+    get(`${server.url}/metrics`, { agent: false, headers: key === null ? {} : { authorization: `Bearer ${key}` } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => void (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    }).on('error', reject);
+  });
+  assert.equal((await scrape(null)).status, 401);
+  const team = await scrape(harness.key('alpha'));
+  assert.equal(team.status, 403);
+  assert.match(team.text, /not an admin key/);
+  const admin = await scrape(harness.adminKey());
+  assert.equal(admin.status, 200);
+  assert.match(admin.text, /fabrik_gateway_requests_total|# TYPE/);
+  // The harness's own server (no --metrics-auth) stays open.
+  assert.equal((await fetch(`${harness.url}/metrics`)).status, 200);
+});
+
 test('curl works too: plain, streamed, and errors', { skip: HAS_CURL ? false : 'curl is not installed' }, async (t) => {
   const harness = await startGatewayHarness(t);
   const secret = harness.key('alpha');

@@ -17,6 +17,8 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
   gateway: Gateway;
   staticModels?: readonly ModelDefinition[];
+  /** GET /metrics needs an admin key (default: open, for a scraper on a private network). */
+  metricsAuth?: boolean;
   /** An idle kept-alive client connection is closed after this long (default 65 s). */
   keepAliveTimeoutMs?: number;
   /** A request's head and body must arrive within this long, else 408 (default 300 s, as node:http). */
@@ -55,6 +57,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (path.startsWith('/v1/')) {
         gateway.handle(request, response, path);
       } else if (path === '/metrics' && request.method === 'GET') {
+        if (options.metricsAuth === true) {
+          const principal = gateway.directory.authenticate(request.headers.authorization);
+          if (principal.key.role !== 'admin') throw new FabrikError('permission_denied', `the key ${principal.key.prefix}… is not an admin key; this server's /metrics needs one (--metrics-auth)`, { param: 'authorization' });
+        }
         const body = gateway.renderMetrics();
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
         response.end(body);

@@ -42,7 +42,7 @@ function execServerProcess(): void {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Start the HTTP server: the OpenAI-compatible gateway (/v1), the admin API (/admin) and /metrics.',
-  usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--model NAME=URL[,URL…]]… [--json]',
+  usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--metrics-auth] [--model NAME=URL[,URL…]]… [--json]',
   description: [
     'The config file (YAML or JSON) lists models, replicas, prices and gateway settings; options override it.',
     '--model adds a model on the command line (repeatable). Models added with `fabrik model add` or',
@@ -54,6 +54,7 @@ export const serveCommand: Command = {
     port: { type: 'string', short: 'p', description: 'port to listen on (0 picks a free one)', defaultText: String(DEFAULT_PORT) },
     'tls-cert': { type: 'string', description: 'PEM certificate chain: serve HTTPS' },
     'tls-key': { type: 'string', description: 'PEM private key for --tls-cert' },
+    'metrics-auth': { type: 'boolean', description: 'GET /metrics needs an admin key (Authorization: Bearer), as a Prometheus bearer_token' },
     model: { type: 'string', multiple: true, description: 'NAME=URL[,URL…]: a model and its replicas (repeatable)' },
     json: { ...JSON_OPTION, description: 'print where it listens as one JSON line' },
   },
@@ -62,7 +63,7 @@ export const serveCommand: Command = {
     execServerProcess();
     const file = stringOption(values, 'config');
     const config: ServeConfig = file === undefined
-      ? { server: { host: DEFAULT_HOST, port: DEFAULT_PORT, tls: null }, gateway: resolveGatewaySettings(), models: [] }
+      ? { server: { host: DEFAULT_HOST, port: DEFAULT_PORT, tls: null, metricsAuth: false }, gateway: resolveGatewaySettings(), models: [] }
       : loadServeConfig(file);
     const models = mergeModels(config.models, ((values.model as string[] | undefined) ?? []).map(parseModelOption));
     const host = stringOption(values, 'host') ?? config.server.host;
@@ -77,7 +78,7 @@ export const serveCommand: Command = {
     const gateway = createGateway({ store, models, settings: config.gateway });
     let server;
     try {
-      server = await startServer({ host, port, tls, gateway, staticModels: models });
+      server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth: values['metrics-auth'] === true || config.server.metricsAuth });
     } catch (error) {
       await gateway.close();
       store.close();

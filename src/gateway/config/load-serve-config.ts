@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { CONFIG_FIELDS, fieldPath, readArray, readNumber, readObject, readString, rejectUnknownKeys } from '../../control/read-fields.ts';
+import { CONFIG_FIELDS, fieldPath, readArray, readBoolean, readNumber, readObject, readString, rejectUnknownKeys } from '../../control/read-fields.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { checkModelNames, DEFAULT_MAX_OUTPUT_TOKENS, parseModelDefinition, type ModelDefinition } from '../core/model-definition.ts';
 import { resolveGatewaySettings, type DeepPartial, type GatewaySettings } from '../core/gateway-settings.ts';
@@ -8,7 +8,8 @@ import { parseYaml } from './parse-yaml.ts';
 
 /** What `fabrik serve` runs with: where to listen, how to treat engines, which models. */
 export interface ServeConfig {
-  server: { host: string; port: number; tls: { cert: string; key: string } | null };
+  /** metricsAuth: GET /metrics needs an admin key. */
+  server: { host: string; port: number; tls: { cert: string; key: string } | null; metricsAuth: boolean };
   gateway: GatewaySettings;
   models: ModelDefinition[];
 }
@@ -48,7 +49,7 @@ export function parseServeConfig(value: unknown, baseDir: string, environment: N
   const root = readObject(context, value, '');
   rejectUnknownKeys(context, root, '', ['server', 'gateway', 'models']);
   const server = root.server === undefined ? {} : readObject(context, root.server, 'server');
-  rejectUnknownKeys(context, server, 'server', ['host', 'port', 'tls']);
+  rejectUnknownKeys(context, server, 'server', ['host', 'port', 'tls', 'metricsAuth']);
   let tls: ServeConfig['server']['tls'] = null;
   if (server.tls !== undefined && server.tls !== null) {
     const tlsObject = readObject(context, server.tls, 'server.tls');
@@ -62,6 +63,7 @@ export function parseServeConfig(value: unknown, baseDir: string, environment: N
       host: server.host === undefined ? DEFAULT_HOST : readString(context, server.host, 'server.host'),
       port: server.port === undefined ? DEFAULT_PORT : readNumber(context, server.port, 'server.port', { min: 0, max: 65_535, integer: true }),
       tls,
+      metricsAuth: server.metricsAuth === undefined ? false : readBoolean(context, server.metricsAuth, 'server.metricsAuth'),
     },
     gateway: parseGatewaySection(root.gateway),
     models,
