@@ -1,3 +1,5 @@
+import { HTTP_TOKEN, LOOSE_LINE_ENDS } from '../../shared/http-syntax.ts';
+
 /** What the parser reports, in order: one head, body slices (views into the pushed chunks), the end. */
 export interface ResponseParserEvents {
   onHead(status: number, headers: Record<string, string>): void;
@@ -12,10 +14,6 @@ export class HttpParseError extends Error {
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
-const LOOSE_LINE_ENDS = /[^\r]\n|\r(?!\n)|\0/;
-/** RFC 9110 tchar, by character code. */
-const TCHAR = new Uint8Array(128);
-for (const char of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[char.charCodeAt(0)] = 1;
 const DIGITS = /^\d{1,15}$/;
 const HEX = /^[0-9A-Fa-f]{1,12}$/;
 
@@ -235,11 +233,9 @@ export class HttpResponseParser {
         const lead = text.charCodeAt(start);
         throw new HttpParseError(lead === 32 || lead === 9 ? 'obsolete header line folding' : `bad header line "${text.slice(start, Math.min(end, start + 60))}"`);
       }
-      for (let index = start; index < colon; index += 1) {
-        const code = text.charCodeAt(index);
-        if (code > 127 || TCHAR[code] !== 1) throw new HttpParseError(`bad header name "${text.slice(start, Math.min(colon, start + 60))}"`);
-      }
-      const name = text.slice(start, colon).toLowerCase();
+      const rawName = text.slice(start, colon);
+      if (!HTTP_TOKEN.test(rawName)) throw new HttpParseError(`bad header name "${rawName.slice(0, 60)}"`);
+      const name = rawName.toLowerCase();
       let valueStart = colon + 1;
       let valueEnd = end;
       while (valueStart < valueEnd && isSpace(text.charCodeAt(valueStart))) valueStart += 1;

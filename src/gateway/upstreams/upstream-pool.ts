@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { HTTP_TOKEN, UNSAFE_HEADER_VALUE } from '../../shared/http-syntax.ts';
 import { DeadlineSweeper, sweepIntervalFor, type Expiring } from '../../shared/deadline-sweeper.ts';
 import { HttpParseError, HttpResponseParser, type ResponseParserEvents } from './http-response-parser.ts';
 
@@ -60,7 +61,6 @@ export interface UpstreamPoolOptions {
 
 const DEFAULT_KEEP_ALIVE_MS = 4_000;
 const MAX_KEEP_ALIVE_MS = 600_000;
-const UNSAFE_VALUE = /[\r\n\0]/;
 const NOOP = (): void => {};
 
 /**
@@ -161,7 +161,7 @@ export class UpstreamPool {
   private head(request: UpstreamRequest): string {
     let head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
     for (const [name, value] of request.headers) {
-      if (UNSAFE_VALUE.test(value) || UNSAFE_VALUE.test(name)) throw new TypeError(`the header ${JSON.stringify(name)} holds a line break`);
+      if (UNSAFE_HEADER_VALUE.test(value) || !HTTP_TOKEN.test(name)) throw new TypeError(`the header ${JSON.stringify(name)} has a name that is not a token or a value that holds a line break`);
       head += `${name}: ${value}\r\n`;
     }
     if (request.body !== null) head += `content-length: ${request.body.length}\r\n`;

@@ -1,4 +1,5 @@
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
+import { HTTP_TOKEN, UNSAFE_HEADER_VALUE } from '../../shared/http-syntax.ts';
 import type { HttpResponse } from '../http-response.ts';
 
 /** The connection a FastResponse writes to. */
@@ -9,8 +10,6 @@ export interface ResponseSink {
   destroy(): void;
 }
 
-const UNSAFE = /[\r\n\0]/;
-const HEADER_NAME = /^[!#$%&'*+.^`|~\w-]+$/;
 const LAST_CHUNK = '0\r\n\r\n';
 let dateSecond = -1;
 let dateText = '';
@@ -138,7 +137,7 @@ export class FastResponse implements HttpResponse {
         }
         for (const item of Array.isArray(value) ? value : [value]) {
           const text = String(item);
-          if (!HEADER_NAME.test(name) || UNSAFE.test(text)) throw new TypeError(`invalid character in the header ${JSON.stringify(name)}`);
+          if (!HTTP_TOKEN.test(name) || UNSAFE_HEADER_VALUE.test(text)) throw new TypeError(`invalid character in the header ${JSON.stringify(name)}`);
           head += `${name}: ${text}\r\n`;
         }
       }

@@ -1,3 +1,5 @@
+import { HTTP_TOKEN, LOOSE_LINE_ENDS } from '../../shared/http-syntax.ts';
+
 /** A request head the fast path serves: the fields it needs, already checked. */
 export interface RequestHead {
   method: string;
@@ -11,9 +13,6 @@ export interface RequestHead {
   close: boolean;
 }
 
-// Anything but CRLF line ends, or a NUL, and node:http decides what the bytes mean.
-const LOOSE_LINE_ENDS = /[^\r]\n|\r(?!\n)|\0/;
-const HEADER_NAME = /^[!#$%&'*+.^`|~\w-]+$/;
 const DIGITS = /^\d{1,15}$/;
 
 /**
@@ -24,6 +23,7 @@ const DIGITS = /^\d{1,15}$/;
  * node:http, never looser, so the two never read the same bytes two ways.
  */
 export function parseRequestHead(text: string, allowed: (method: string, path: string) => boolean): RequestHead | null {
+  // Anything but CRLF line ends, or a NUL, and node:http decides what the bytes mean.
   if (LOOSE_LINE_ENDS.test(text)) return null;
   const lineEnd = text.indexOf('\r\n');
   const requestLine = lineEnd === -1 ? text : text.slice(0, lineEnd);
@@ -46,7 +46,7 @@ export function parseRequestHead(text: string, allowed: (method: string, path: s
     const colon = text.indexOf(':', start);
     if (colon <= start || colon > end) return null;
     const name = text.slice(start, colon);
-    if (!HEADER_NAME.test(name)) return null;
+    if (!HTTP_TOKEN.test(name)) return null;
     const value = text.slice(colon + 1, end).trim();
     switch (name.length) {
       case 6:
