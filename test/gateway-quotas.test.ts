@@ -65,14 +65,24 @@ test('two fabrik processes sharing one store never admit more than the limit tog
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
-    let output = '';
-    child.stderr?.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+    let stdout = '';
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     for await (const chunk of child.stdout ?? []) {
-      output += String(chunk);
-      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (line !== undefined) return (JSON.parse(line) as { url: string }).url;
+      stdout += String(chunk);
+      // --json prints one line once listening; anything else (an error's JSON) fails with all of it.
+      const end = stdout.indexOf('\n');
+      if (end === -1) continue;
+      try {
+        const started = JSON.parse(stdout.slice(0, end)) as { url?: unknown };
+        if (typeof started.url === 'string') return started.url;
+      } catch {
+        // reported below, with the rest of the output
+      }
+      break;
     }
-    throw new Error(`fabrik serve did not start: ${output}`);
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    throw new Error(`fabrik serve did not start (exit ${child.exitCode}):\n${stdout}\n${stderr}`);
   };
   // The harness's own gateway does not take part: only the two child processes do.
   const urls = await Promise.all([startChild(), startChild()]);

@@ -1,5 +1,6 @@
-import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createFileOnce, readIfPresent } from '../shared/create-file-once.ts';
 import { FabrikError } from '../shared/errors.ts';
 import { generateNoteSigner, parseNoteSigner, type NoteSigner } from './signed-note.ts';
 
@@ -18,33 +19,21 @@ export function loadSigningKey(keyDir: string, name: string): NoteSigner {
   const verifierPath = join(keyDir, VERIFIER_KEY_FILE);
   let signer = readSigner(signerPath);
   if (signer === null) {
-    const fresh = generateNoteSigner(name);
-    // Write aside, then link into place: link fails if another process won the race, and no
-    // reader ever sees a half-written key.
-    const temporary = `${signerPath}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(temporary, `${fresh.text}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(temporary, signerPath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temporary);
-    }
+    // Two processes starting at once each make a key; the first one linked into place wins.
+    createFileOnce(signerPath, `${generateNoteSigner(name).text}\n`, 0o600);
     signer = readSigner(signerPath);
     if (signer === null) throw new FabrikError('internal', `audit key ${signerPath} vanished after it was created`);
   }
   const verifierText = `${signer.verifier.text}\n`;
-  const existing = readOptional(verifierPath);
-  if (existing === null) {
-    writeFileSync(verifierPath, verifierText, { mode: 0o644 });
-  } else if (existing !== verifierText) {
+  const existing = createFileOnce(verifierPath, verifierText, 0o644);
+  if (existing !== verifierText) {
     throw new FabrikError('invalid_config', `audit key files disagree: ${verifierPath} is not the public key of ${signerPath}`, { param: verifierPath });
   }
   return signer;
 }
 
 function readSigner(path: string): NoteSigner | null {
-  const text = readOptional(path);
+  const text = readIfPresent(path);
   if (text === null) return null;
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) {
     // Someone loosened the permissions; tighten them rather than sign with a key others may have read.
@@ -54,14 +43,5 @@ function readSigner(path: string): NoteSigner | null {
     return parseNoteSigner(text.trim());
   } catch (error) {
     throw new FabrikError('invalid_config', `audit key ${path}: ${(error as Error).message}`, { param: path, cause: error });
-  }
-}
-
-function readOptional(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
   }
 }

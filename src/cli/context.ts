@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type FabrikConfig } from '../shared/config.ts';
+import { createFileOnce } from '../shared/create-file-once.ts';
 import { CODE_VERSION } from '../shared/version.ts';
 import type { BlobStore } from '../store/core/blob-store.ts';
 import type { FoundryStore } from '../store/core/foundry-store.ts';
@@ -51,18 +52,7 @@ export function controlStoreOptions(config: FabrikConfig = loadConfig()): Sqlite
 
 /** The audit log's origin line: unique to this installation, made once and kept in $FABRIK_HOME. */
 function logOrigin(home: string): string {
-  const file = join(home, 'log-origin');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    const origin = `fabrik.local/audit/${randomBytes(8).toString('hex')}`;
-    try {
-      writeFileSync(file, `${origin}\n`, { flag: 'wx' });
-    } catch {
-      // Another process made it first: use theirs.
-    }
-    return readFileSync(file, 'utf8').trim();
-  }
+  return createFileOnce(join(home, 'log-origin'), `fabrik.local/audit/${randomBytes(8).toString('hex')}\n`).trim();
 }
 
 function safeUserName(): string {
