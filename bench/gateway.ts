@@ -1,22 +1,34 @@
 // The gateway's cost, measured against references in the same run on loopback:
-//   - added latency at p50 over calling the engine directly (1 connection, sequential requests),
+//   - added latency at p50 over calling the engine directly with one connection, measured with wrk
+//     (-c1, the issue's instrument; a C client adds little of its own) and, for comparison, with a
+//     Node http client, which also gives the time to first token of a stream,
 //   - throughput at 50 connections against nginx proxying the same engine and against the
 //     Portkey gateway (non-streaming: Portkey 1.15.2's streaming path fails, see issue 3),
 //   - added time to first token of a stream, and the gateway's RSS after the load.
 // fabrik runs as `fabrik serve` with auth, quotas (rpm, tpm, concurrency) and metering on.
-//   cd bench && npm install; apt-get install -y nginx      (the peers)
-//   node bench/gateway.ts [--seconds 3] [--rounds 3] [--latency-requests 4000]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+//   cd bench && npm install; apt-get install -y nginx wrk      (the peers and the latency client)
+//   node bench/gateway.ts [--seconds 3] [--rounds 3] [--wrk-seconds 2] [--wrk-rounds 5] [--latency-requests 4000]
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, 'latency-requests': { type: 'string', default: '4000' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    'wrk-seconds': { type: 'string', default: '2' },
+    'wrk-rounds': { type: 'string', default: '5' },
+    'latency-requests': { type: 'string', default: '4000' },
+  },
+});
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
+const WRK_SECONDS = Number(values['wrk-seconds']);
+const WRK_ROUNDS = Number(values['wrk-rounds']);
 const LATENCY_REQUESTS = Number(values['latency-requests']);
 const ROOT = new URL('..', import.meta.url).pathname;
 const BENCH_MODULES = join(ROOT, 'bench', 'node_modules');
@@ -100,6 +112,13 @@ async function waitFor(url: string, headers: Record<string, string> = {}): Promi
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** wrk's printed duration ("87.00us", "1.20ms", "2.00s") in milliseconds. */
+function wrkMs(text: string | undefined, name: string): number {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
+  if (match === null) throw new Error(`${name}: wrk printed no p50 latency (${text})`);
+  return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2] as 'us' | 'ms' | 's'];
 }
 
 function rssMb(pid: number): number {
@@ -219,7 +238,33 @@ for (const contender of contenders) {
   if (result.status !== 200) throw new Error(`${contender.name} answered ${result.status}`);
 }
 
-// 1. Latency with one connection: blocks of sequential requests, contenders interleaved so drift hits all alike.
+// 1. Latency with one connection, with wrk: rounds of WRK_SECONDS per contender, interleaved, so
+// drift hits all alike; a contender's figure is the median of its rounds' p50s.
+const wrk = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((path) => existsSync(path)) ?? null;
+const wrkLatency: Record<string, number[]> = {};
+if (wrk === null) console.log('wrk is not installed (apt-get install -y wrk): latency is measured with the Node client only');
+for (let round = 0; round < (wrk === null ? 0 : WRK_ROUNDS); round += 1) {
+  for (const contender of contenders) {
+    const script = join(work, `${contender.name}.lua`);
+    writeFileSync(script, [
+      'wrk.method = "POST"',
+      `wrk.body = [==[${BODY}]==]`,
+      ...Object.entries({ 'content-type': 'application/json', ...contender.headers }).map(([name, value]) => `wrk.headers["${name}"] = [==[${value}]==]`),
+    ].join('\n'));
+    const { stdout } = await promisify(execFile)(wrk as string, ['-t1', '-c1', `-d${WRK_SECONDS}s`, '--latency', '-s', script, contender.url], { encoding: 'utf8' });
+    if (/Non-2xx|Socket errors/.test(stdout)) throw new Error(`${contender.name} under wrk:\n${stdout}`);
+    (wrkLatency[contender.name] ??= []).push(wrkMs(/^\s+50%\s+(\S+)$/m.exec(stdout)?.[1], contender.name));
+  }
+}
+const wrkP50 = (name: string): number => median(wrkLatency[name] ?? [0]);
+for (const contender of contenders) {
+  if (wrkLatency[contender.name] === undefined) continue;
+  const added = contender.name === 'engine' ? '' : ` (adds ${((wrkP50(contender.name) - wrkP50('engine')) * 1000).toFixed(0)} µs)`;
+  console.log(`${contender.name.padEnd(8)} wrk -c1 p50 ${(wrkP50(contender.name) * 1000).toFixed(0)} µs${added}   rounds: ${(wrkLatency[contender.name] ?? []).map((ms) => (ms * 1000).toFixed(0)).join(', ')}`);
+}
+
+// 1b. The same with a Node http client (keep-alive, sequential requests), in blocks, contenders
+// interleaved; it also times the first byte of a stream, which wrk cannot.
 const latency: Record<string, number[]> = {};
 const ttft: Record<string, number[]> = {};
 const sequential = contenders.filter((contender) => contender.name !== 'portkey');
@@ -237,7 +282,7 @@ for (let round = 0; round < 2 + LATENCY_REQUESTS / 250; round += 1) {
 }
 const p50 = (name: string, table: Record<string, number[]>): number => median(table[name] ?? [0]);
 for (const contender of sequential) {
-  console.log(`${contender.name.padEnd(8)} p50 ${(p50(contender.name, latency) * 1000).toFixed(0)} µs   stream first byte p50 ${(p50(contender.name, ttft) * 1000).toFixed(0)} µs`);
+  console.log(`${contender.name.padEnd(8)} node client p50 ${(p50(contender.name, latency) * 1000).toFixed(0)} µs   stream first byte p50 ${(p50(contender.name, ttft) * 1000).toFixed(0)} µs`);
 }
 if (portkeyUrl !== null) {
   const samples: number[] = [];
@@ -267,12 +312,16 @@ for (const [name, values] of Object.entries(rounds)) {
 }
 const rss = rssMb(fabrik.pid as number);
 
-const addedLatencyUs = (p50('fabrik', latency) - p50('engine', latency)) * 1000;
+const nodeAddedUs = (name: string): number => (p50(name, latency) - p50('engine', latency)) * 1000;
+const wrkAddedUs = (name: string): number => (wrkP50(name) - wrkP50('engine')) * 1000;
 const addedTtftMs = p50('fabrik', ttft) - p50('engine', ttft);
-for (const name of ['nginx', 'node']) {
-  if (latency[name] !== undefined) console.log(`${name} adds ${((p50(name, latency) - p50('engine', latency)) * 1000).toFixed(0)} µs at p50${throughput[name] === undefined ? '' : `; fabrik's throughput is ${((throughput.fabrik ?? 0) / throughput[name]).toFixed(2)} x ${name}'s`}`);
+for (const name of ['fabrik', 'nginx', 'node']) {
+  if (latency[name] === undefined) continue;
+  const viaWrk = wrk === null ? '' : `${wrkAddedUs(name).toFixed(0)} µs with wrk, `;
+  console.log(`${name} adds ${viaWrk}${nodeAddedUs(name).toFixed(0)} µs with the Node client at p50${name === 'fabrik' || throughput[name] === undefined ? '' : `; fabrik's throughput is ${((throughput.fabrik ?? 0) / throughput[name]).toFixed(2)} x ${name}'s`}`);
 }
-console.log(`bench gateway-added-latency-p50: ${addedLatencyUs.toFixed(0)} µs (target ≤ 150)`);
+if (wrk !== null) console.log(`bench gateway-added-latency-p50: ${wrkAddedUs('fabrik').toFixed(0)} µs with wrk -c1 (target ≤ 150)`);
+console.log(`bench gateway-added-latency-p50-node-client: ${nodeAddedUs('fabrik').toFixed(0)} µs with a Node http client${wrk === null ? ' (target ≤ 150; wrk not installed)' : ''}`);
 if (throughput.nginx !== undefined) console.log(`bench gateway-throughput-vs-nginx: ${((throughput.fabrik ?? 0) / throughput.nginx).toFixed(2)} x (target ≥ 0.5)`);
 if (throughput.portkey !== undefined) console.log(`bench gateway-throughput-vs-portkey: ${((throughput.fabrik ?? 0) / throughput.portkey).toFixed(1)} x (target ≥ 10)`);
 console.log(`bench gateway-added-ttft-p50: ${addedTtftMs.toFixed(3)} ms (target ≤ 1)`);
