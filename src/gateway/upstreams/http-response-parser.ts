@@ -265,8 +265,8 @@ export class HttpResponseParser {
     if (this.noBody || status === 204 || status === 304) {
       this.state = STATE.done;
     } else if (transferEncoding !== undefined) {
-      // A length beside a transfer coding is a smuggling risk: the coding wins and the connection is not reused.
-      if (contentLength !== null) this.keepAlive = false;
+      // A length beside a transfer coding is a smuggling risk (RFC 9112 §6.3): refused as a bad answer.
+      if (contentLength !== null) throw new HttpParseError('the engine sent both content-length and transfer-encoding');
       if (/(?:^|,)\s*chunked\s*$/i.test(transferEncoding)) {
         this.state = STATE.chunkSize;
       } else {
