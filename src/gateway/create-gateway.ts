@@ -10,6 +10,7 @@ import { bodyText, streamText } from './core/count-response-tokens.ts';
 import { estimatePromptTokens, loadTokenCounter, tokenCounter, type Endpoint } from './core/count-tokens.ts';
 import type { Exchange } from './core/exchange.ts';
 import { extractUsage } from './core/extract-usage.ts';
+import { exceedsJsonDepth } from './core/json-depth.ts';
 import { forwardExchange, type ForwardContext } from './core/forward-exchange.ts';
 import { gatewayRequestChannel } from './core/gateway-channels.ts';
 import { createGatewayMetrics, type GatewayMetrics } from './core/gateway-metrics.ts';
@@ -182,6 +183,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     const id = `${requestTag}${(++requestCount).toString(36)}`;
     const context = { id, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false };
     let parsed: Record<string, unknown>;
+    if (exceedsJsonDepth(body, settings.maxJsonDepth)) {
+      refuse(response, new FabrikError('invalid_request', `the request body nests objects and arrays deeper than the limit of ${settings.maxJsonDepth}`, { param: 'body' }), context);
+      return;
+    }
     try {
       const value: unknown = JSON.parse(body.toString('utf8'));
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
@@ -212,7 +217,10 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     // Quotas: reserve the prompt estimate plus the completion the request may produce.
     const scopes = principal.quotaScopes;
-    const requested = readPositiveInteger(parsed.max_completion_tokens) ?? readPositiveInteger(parsed.max_tokens);
+    // Engines honour either field: reserve the larger, and cap both when capping.
+    const requestedCompletion = readPositiveInteger(parsed.max_completion_tokens);
+    const requestedMax = readPositiveInteger(parsed.max_tokens);
+    const requested = requestedCompletion === null ? requestedMax : requestedMax === null ? requestedCompletion : Math.max(requestedCompletion, requestedMax);
     const choices = endpoint === 'embeddings' ? 1 : readPositiveInteger(parsed.n) ?? 1;
     let reservation: Reservation | null = null;
     let cap: number | null = null;
@@ -245,79 +253,96 @@ export function createGateway(options: GatewayOptions): Gateway {
         } else if (requested === null) {
           // The reservation assumed the model's maxOutputTokens: make the engine keep to it.
           upstreamMaxTokens = perChoice;
+        } else if (requestedCompletion !== null && requestedMax !== null && requestedCompletion !== requestedMax) {
+          // The two fields disagree: both are set to the larger, which is what was reserved.
+          upstreamMaxTokens = requested;
         }
       }
     }
 
-    // The body goes to the engine as the client sent it, unless the gateway must change it.
-    let upstreamBody = body;
-    let reserialise = false;
-    if (route.definition.upstreamModel !== model) {
-      parsed.model = route.definition.upstreamModel;
-      reserialise = true;
-    }
-    let clientWantsUsage = true;
-    let splice = false;
-    if (stream) {
-      const streamOptions = parsed.stream_options;
-      clientWantsUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
-      if (!clientWantsUsage) {
-        if (streamOptions === undefined) splice = true;
-        else {
-          parsed.stream_options = { ...(isRecord(streamOptions) ? streamOptions : {}), include_usage: true };
-          reserialise = true;
+    // From here the reservation is held: every way out must settle it (the catch below, or finish).
+    let forwarding: Exchange | null = null;
+    try {
+      // The body goes to the engine as the client sent it, unless the gateway must change it.
+      let upstreamBody = body;
+      let reserialise = false;
+      if (route.definition.upstreamModel !== model) {
+        parsed.model = route.definition.upstreamModel;
+        reserialise = true;
+      }
+      let clientWantsUsage = true;
+      let splice = false;
+      if (stream) {
+        const streamOptions = parsed.stream_options;
+        clientWantsUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+        if (!clientWantsUsage) {
+          if (streamOptions === undefined) splice = true;
+          else {
+            parsed.stream_options = { ...(isRecord(streamOptions) ? streamOptions : {}), include_usage: true };
+            reserialise = true;
+          }
         }
       }
-    }
-    if (upstreamMaxTokens !== null) {
-      if (parsed.max_completion_tokens !== undefined) parsed.max_completion_tokens = upstreamMaxTokens;
-      else parsed.max_tokens = upstreamMaxTokens;
-      reserialise = true;
-    }
-    if (reserialise) {
-      if (splice) parsed.stream_options = { include_usage: true };
-      upstreamBody = Buffer.from(JSON.stringify(parsed));
-    } else if (splice) {
-      upstreamBody = spliceIncludeUsage(body);
-    }
+      if (upstreamMaxTokens !== null) {
+        if (parsed.max_completion_tokens !== undefined) parsed.max_completion_tokens = upstreamMaxTokens;
+        if (parsed.max_tokens !== undefined || parsed.max_completion_tokens === undefined) parsed.max_tokens = upstreamMaxTokens;
+        reserialise = true;
+      }
+      if (reserialise) {
+        if (splice) parsed.stream_options = { include_usage: true };
+        upstreamBody = Buffer.from(JSON.stringify(parsed));
+      } else if (splice) {
+        upstreamBody = spliceIncludeUsage(body);
+      }
 
-    const exchange: Exchange = {
-      id, startedAt: started, path, route, stream, clientWantsUsage, upstreamBody, cap, headers,
-      replica: null, attempts: 0, committed: false, clientGone: false, status: 0, error: null, usage: null,
-      firstEventAt: null, lastEventAt: null, dataEvents: 0, capReached: false, responseBody: [], events: [], finished: false,
-    };
-    metrics.inFlight(route.definition.name, 1);
-    const forwardContext: ForwardContext = {
-      settings,
-      metrics,
-      finish: (done) => {
-        metrics.inFlight(route.definition.name, -1);
-        // The exchange lets go of its buffers when this returns; counting may finish later.
-        const answer = done.stream ? done.events : done.responseBody;
-        const complete = (tokens: MeteredTokens): void => {
-          if (reservation !== null) limiter.settle(reservation, tokens);
-          const prices = route.definition.prices;
-          const ttftMs = done.firstEventAt === null ? null : done.firstEventAt - started;
-          const itlMs = done.firstEventAt !== null && done.lastEventAt !== null && done.dataEvents > 1 ? (done.lastEventAt - done.firstEventAt) / (done.dataEvents - 1) : null;
-          const usage: UsageRecord = {
-            requestId: id, time: arrived, teamId: principal.team?.id ?? null, keyId: principal.key.id, model: route.definition.name,
-            replica: done.replica?.url ?? null, endpoint, status: done.status, errorCode: done.error?.code ?? null,
-            promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, tokensSource: tokens.source,
-            ttftMs, itlMs, durationMs: performance.now() - started,
-            costMicros: Math.round(tokens.promptTokens * prices.input + tokens.completionTokens * prices.output), stream,
+      const exchange: Exchange = {
+        id, startedAt: started, path, route, stream, clientWantsUsage, upstreamBody, cap, headers,
+        replica: null, attempts: 0, committed: false, clientGone: false, status: 0, error: null, usage: null,
+        firstEventAt: null, lastEventAt: null, dataEvents: 0, capReached: false, responseBody: [], events: [], finished: false,
+      };
+      forwarding = exchange;
+      metrics.inFlight(route.definition.name, 1);
+      const forwardContext: ForwardContext = {
+        settings,
+        metrics,
+        finish: (done) => {
+          metrics.inFlight(route.definition.name, -1);
+          // The exchange lets go of its buffers when this returns; counting may finish later.
+          const answer = done.stream ? done.events : done.responseBody;
+          const complete = (tokens: MeteredTokens): void => {
+            if (reservation !== null) limiter.settle(reservation, tokens);
+            const prices = route.definition.prices;
+            const ttftMs = done.firstEventAt === null ? null : done.firstEventAt - started;
+            const itlMs = done.firstEventAt !== null && done.lastEventAt !== null && done.dataEvents > 1 ? (done.lastEventAt - done.firstEventAt) / (done.dataEvents - 1) : null;
+            const usage: UsageRecord = {
+              requestId: id, time: arrived, teamId: principal.team?.id ?? null, keyId: principal.key.id, model: route.definition.name,
+              replica: done.replica?.url ?? null, endpoint, status: done.status, errorCode: done.error?.code ?? null,
+              promptTokens: tokens.promptTokens, completionTokens: tokens.completionTokens, tokensSource: tokens.source,
+              ttftMs, itlMs, durationMs: performance.now() - started,
+              costMicros: Math.round(tokens.promptTokens * prices.input + tokens.completionTokens * prices.output), stream,
+            };
+            const payload = principal.team?.logPayloads === true
+              ? { request: body.toString('utf8'), response: Buffer.concat(answer).toString('utf8') }
+              : undefined;
+            record(usage, principal, payload);
           };
-          const payload = principal.team?.logPayloads === true
-            ? { request: body.toString('utf8'), response: Buffer.concat(answer).toString('utf8') }
-            : undefined;
-          record(usage, principal, payload);
-        };
-        const engineTokens = engineUsage(done);
-        if (engineTokens !== null) complete(engineTokens);
-        else if (tokenCounter() !== null) complete(countTokensOf(done.stream, answer, endpoint, parsed));
-        else loadTokenCounter().then(() => complete(countTokensOf(done.stream, answer, endpoint, parsed)), () => complete({ promptTokens: promptEstimate ?? 0, completionTokens: done.dataEvents, source: 'gateway' }));
-      },
-    };
-    forwardExchange(forwardContext, exchange, response);
+          const engineTokens = engineUsage(done);
+          if (engineTokens !== null) complete(engineTokens);
+          else if (tokenCounter() !== null) complete(countTokensOf(done.stream, answer, endpoint, parsed));
+          else loadTokenCounter().then(() => complete(countTokensOf(done.stream, answer, endpoint, parsed)), () => complete({ promptTokens: promptEstimate ?? 0, completionTokens: done.dataEvents, source: 'gateway' }));
+        },
+      };
+      forwardExchange(forwardContext, exchange, response);
+    } catch (error) {
+      if (forwarding?.finished === true) throw error;
+      if (forwarding !== null) {
+        forwarding.finished = true;
+        metrics.inFlight(route.definition.name, -1);
+      }
+      if (reservation !== null) limiter.settle(reservation, { promptTokens: 0, completionTokens: 0 });
+      if (response.headersSent) response.destroy();
+      else refuse(response, error, context);
+    }
   };
 
   const listModels = (request: IncomingMessage, response: HttpResponse, path: string): void => {

@@ -19,6 +19,10 @@ export interface GatewaySettings {
   circuit: CircuitSettings;
   /** Largest request body. */
   maxBodyBytes: number;
+  /** Deepest nesting of objects and arrays in a request body; deeper is refused with 400 before admission. */
+  maxJsonDepth: number;
+  /** Request bodies gathered across all connections at once (the fast path); over it a request is refused with 503. */
+  maxBufferedBodyBytes: number;
   /** How often metered usage is written to the store. */
   usageFlushMs: number;
   /** How often the store is polled for changed keys, teams and models. */
@@ -31,6 +35,8 @@ export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = {
   healthCheck: { intervalMs: 5_000, timeoutMs: 2_000, path: null },
   circuit: { failureThreshold: 3, cooldownMs: 5_000 },
   maxBodyBytes: 16 * 1024 * 1024,
+  maxJsonDepth: 64,
+  maxBufferedBodyBytes: 256 * 1024 * 1024,
   usageFlushMs: 1_000,
   refreshMs: 1_000,
 };
@@ -44,6 +50,8 @@ export function resolveGatewaySettings(overrides: DeepPartial<GatewaySettings> =
     healthCheck: { ...base.healthCheck, ...overrides.healthCheck },
     circuit: { ...base.circuit, ...overrides.circuit },
     maxBodyBytes: overrides.maxBodyBytes ?? base.maxBodyBytes,
+    maxJsonDepth: overrides.maxJsonDepth ?? base.maxJsonDepth,
+    maxBufferedBodyBytes: overrides.maxBufferedBodyBytes ?? base.maxBufferedBodyBytes,
     usageFlushMs: overrides.usageFlushMs ?? base.usageFlushMs,
     refreshMs: overrides.refreshMs ?? base.refreshMs,
   };
