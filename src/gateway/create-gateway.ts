@@ -40,6 +40,8 @@ export interface Gateway {
   isInferencePath(path: string): boolean;
   /** Answers a POST to an inference endpoint whose body has already been read (the server's fast path). */
   handleBuffered(path: string, authorization: string | undefined, body: Buffer, response: HttpResponse): void;
+  /** Checks a request's key from its head alone, before its body is read: false when it was refused (answered on `response`). */
+  authorizeHead(authorization: string | undefined, response: HttpResponse): boolean;
   readonly store: ControlStore;
   readonly registry: ModelRegistry;
   readonly directory: KeyDirectory;
@@ -375,6 +377,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     limiter,
     settings,
     isInferencePath: (path) => ENDPOINTS[path] !== undefined,
+    authorizeHead(authorization, response) {
+      const started = performance.now();
+      try {
+        directory.authenticate(authorization);
+        return true;
+      } catch (error) {
+        refuseUnauthenticated(response, error, started);
+        return false;
+      }
+    },
     handleBuffered(path, authorization, body, response) {
       const endpoint = ENDPOINTS[path];
       if (endpoint === undefined) throw new FabrikError('not_found', `no inference endpoint at ${path}`, { param: 'path' });

@@ -23,6 +23,10 @@ export interface ServerOptions {
   keepAliveTimeoutMs?: number;
   /** A request's head and body must arrive within this long, else 408 (default 300 s, as node:http). */
   requestTimeoutMs?: number;
+  /** A request's head must arrive within this long, and a new connection must send one, else 408 or a close (default 10 s). */
+  headTimeoutMs?: number;
+  /** Client connections open at once; more are closed as they arrive (default 10,000). */
+  maxConnections?: number;
 }
 
 export interface RunningServer {
@@ -79,7 +83,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 65_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
-  const http = createHttpServer({ keepAliveTimeout: keepAliveTimeoutMs, requestTimeout: requestTimeoutMs, noDelay: true }, handler);
+  const headTimeoutMs = Math.min(options.headTimeoutMs ?? 10_000, requestTimeoutMs);
+  const maxConnections = options.maxConnections ?? 10_000;
+  const http = createHttpServer({ keepAliveTimeout: keepAliveTimeoutMs, requestTimeout: requestTimeoutMs, headersTimeout: headTimeoutMs, noDelay: true }, handler);
   const fast: FastPathOptions = {
     allowed: (method, path) => method === 'POST' && gateway.isInferencePath(path),
     handle: (head, body, response) => {
@@ -89,15 +95,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         sendError(response, error);
       }
     },
+    authorize: (head, response) => gateway.authorizeHead(head.authorization, response),
+    gathered: { bytes: 0, limit: gateway.settings.maxBufferedBodyBytes },
     handOff: (socket) => http.emit('connection', socket),
     maxHeadBytes: 16 * 1024,
     maxBodyBytes: gateway.settings.maxBodyBytes,
     keepAliveTimeoutMs,
     requestTimeoutMs,
-    sweeper: new DeadlineSweeper(sweepIntervalFor(Math.min(keepAliveTimeoutMs, requestTimeoutMs))),
+    headTimeoutMs,
+    sweeper: new DeadlineSweeper(sweepIntervalFor(Math.min(keepAliveTimeoutMs, headTimeoutMs))),
   };
   const connections = new Set<FastConnection>();
   const accept = (socket: Socket): void => {
+    // Every connection holds a descriptor: past the cap, new ones are closed at once (slowloris).
+    if (connections.size >= maxConnections) {
+      socket.destroy();
+      return;
+    }
     const connection = new FastConnection(socket, fast);
     connections.add(connection);
     socket.once('close', () => connections.delete(connection));

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 import type { DeadlineSweeper, Expiring } from '../../shared/deadline-sweeper.ts';
+import { FabrikError } from '../../shared/errors.ts';
+import { sendError } from '../send-error.ts';
 import { FastResponse, type ResponseSink } from './fast-response.ts';
 import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
 
@@ -8,6 +10,13 @@ export interface FastPathOptions {
   allowed(method: string, path: string): boolean;
   /** Answers a request whose body has fully arrived. */
   handle(head: RequestHead, body: Buffer, response: FastResponse): void;
+  /**
+   * Before a body that spans reads is gathered (and its buffer allocated): false when the head
+   * alone is refused (no valid key), the answer then written to `response`.
+   */
+  authorize(head: RequestHead, response: FastResponse): boolean;
+  /** Bytes of bodies being gathered or answered, across all connections, and their limit. */
+  gathered: { bytes: number; limit: number };
   /** Gives the connection, with the bytes not yet read put back, to node:http. */
   handOff(socket: Socket): void;
   /** Larger heads go to node:http (which answers 431). */
@@ -18,6 +27,8 @@ export interface FastPathOptions {
   keepAliveTimeoutMs: number;
   /** A request must arrive whole (head and body) within this long: 408 otherwise. */
   requestTimeoutMs: number;
+  /** A request's head must arrive within this long (and a new connection send one): 408 otherwise. */
+  headTimeoutMs: number;
   /** Checks both timeouts for every connection. */
   sweeper: DeadlineSweeper;
 }
@@ -43,6 +54,8 @@ export class FastConnection implements ResponseSink, Expiring {
   /** A body that spans reads is gathered here, sized by its content-length (no copy per read). */
   private body: Buffer | null = null;
   private bodyFilled = 0;
+  /** Bytes this connection counts in options.gathered (a gathered body, until its answer ends). */
+  private heldBytes = 0;
   private response: FastResponse | null = null;
   private requestStartedAt = 0;
   private processing = false;
@@ -55,7 +68,7 @@ export class FastConnection implements ResponseSink, Expiring {
     this.socket = socket;
     this.options = options;
     socket.setNoDelay(true);
-    this.deadline = performance.now() + options.keepAliveTimeoutMs;
+    this.deadline = performance.now() + options.headTimeoutMs;
     options.sweeper.add(this);
     this.listeners = [
       ['data', (chunk: Buffer) => this.onData(chunk)],
@@ -84,6 +97,7 @@ export class FastConnection implements ResponseSink, Expiring {
 
   responseEnded(close: boolean): void {
     this.response = null;
+    if (this.heldBytes !== 0) this.release();
     if (close || this.closing || (this.clientEnded && this.buffer === null)) {
       this.done = true;
       this.socket.end();
@@ -117,7 +131,7 @@ export class FastConnection implements ResponseSink, Expiring {
       this.buffer = chunk;
       if (this.head === null) {
         this.requestStartedAt = performance.now();
-        if (this.response === null) this.deadline = this.requestStartedAt + this.options.requestTimeoutMs;
+        if (this.response === null) this.deadline = this.requestStartedAt + this.options.headTimeoutMs;
       }
     } else {
       this.buffer = Buffer.concat([this.buffer, chunk]);
@@ -148,11 +162,14 @@ export class FastConnection implements ResponseSink, Expiring {
           }
           this.head = head;
           this.bodyOffset = end + 4;
+          this.deadline = this.requestStartedAt + this.options.requestTimeoutMs;
         }
         const head: RequestHead = this.head;
         const need = this.bodyOffset + head.contentLength;
         if (buffer.length < need) {
-          // The rest of the body comes in later reads: gather it in one buffer of its size.
+          // The rest of the body comes in later reads: gather it in one buffer of its size, once
+          // the head's key is known good and the bodies gathered across connections leave room.
+          if (!this.mayGather(head)) return;
           const body = Buffer.allocUnsafe(head.contentLength);
           this.bodyFilled = buffer.copy(body, 0, this.bodyOffset);
           this.body = body;
@@ -166,6 +183,31 @@ export class FastConnection implements ResponseSink, Expiring {
     } finally {
       this.processing = false;
     }
+  }
+
+  /** Whether the body of `head` may be gathered; if not, the refusal is being answered (and the connection closes after it). */
+  private mayGather(head: RequestHead): boolean {
+    const gathered = this.options.gathered;
+    const response = new FastResponse(this, true);
+    this.head = null;
+    this.buffer = null;
+    this.response = response;
+    this.deadline = Infinity;
+    if (!this.options.authorize(head, response)) return false;
+    if (gathered.bytes + head.contentLength > gathered.limit) {
+      sendError(response, new FabrikError('payload_too_large', `the server is already receiving ${gathered.bytes} bytes of request bodies; the limit across connections is ${gathered.limit} (gateway.maxBufferedBodyBytes): retry shortly`, { param: 'body' }), [['retry-after', '1']]);
+      return false;
+    }
+    this.response = null;
+    this.head = head;
+    gathered.bytes += head.contentLength;
+    this.heldBytes = head.contentLength;
+    return true;
+  }
+
+  private release(): void {
+    this.options.gathered.bytes -= this.heldBytes;
+    this.heldBytes = 0;
   }
 
   private dispatch(head: RequestHead, body: Buffer): void {
@@ -194,6 +236,10 @@ export class FastConnection implements ResponseSink, Expiring {
     if (this.response === null) {
       this.done = true;
       this.socket.end();
+    } else if (!this.response.headersSent) {
+      // The client gave up while its request was being answered (curl -m, a closed tab): close,
+      // so that the gateway stops the engine's work and meters 499, as node:http does.
+      this.destroy();
     }
   }
 
@@ -212,6 +258,7 @@ export class FastConnection implements ResponseSink, Expiring {
   private onClose(): void {
     this.done = true;
     this.options.sweeper.delete(this);
+    if (this.heldBytes !== 0) this.release();
     const response = this.response;
     this.response = null;
     if (response !== null && !response.writableFinished) response.emitClose();
