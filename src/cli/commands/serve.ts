@@ -42,7 +42,7 @@ function execServerProcess(): void {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Start the HTTP server: the OpenAI-compatible gateway (/v1), the admin API (/admin) and /metrics.',
-  usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--metrics-auth] [--model NAME=URL[,URL…]]… [--json]',
+  usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--metrics-auth] [--max-connections N] [--head-timeout MS] [--model NAME=URL[,URL…]]… [--json]',
   description: [
     'The config file (YAML or JSON) lists models, replicas, prices and gateway settings; options override it.',
     '--model adds a model on the command line (repeatable). Models added with `fabrik model add` or',
@@ -55,6 +55,8 @@ export const serveCommand: Command = {
     'tls-cert': { type: 'string', description: 'PEM certificate chain: serve HTTPS' },
     'tls-key': { type: 'string', description: 'PEM private key for --tls-cert' },
     'metrics-auth': { type: 'boolean', description: 'GET /metrics needs an admin key (Authorization: Bearer), as a Prometheus bearer_token' },
+    'max-connections': { type: 'string', description: 'client connections open at once; more are closed as they arrive', defaultText: '10000' },
+    'head-timeout': { type: 'string', description: 'ms a request head (and a new connection\'s first) may take to arrive, else 408', defaultText: '10000' },
     model: { type: 'string', multiple: true, description: 'NAME=URL[,URL…]: a model and its replicas (repeatable)' },
     json: { ...JSON_OPTION, description: 'print where it listens as one JSON line' },
   },
@@ -78,7 +80,7 @@ export const serveCommand: Command = {
     const gateway = createGateway({ store, models, settings: config.gateway });
     let server;
     try {
-      server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth: values['metrics-auth'] === true || config.server.metricsAuth });
+      server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth: values['metrics-auth'] === true || config.server.metricsAuth, maxConnections: integerOption(values, 'max-connections', 10_000, 1, 1_000_000), headTimeoutMs: integerOption(values, 'head-timeout', 10_000, 100, 300_000) });
     } catch (error) {
       await gateway.close();
       store.close();

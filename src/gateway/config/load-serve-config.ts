@@ -74,7 +74,7 @@ function parseGatewaySection(value: unknown): GatewaySettings {
   const context = CONFIG_FIELDS;
   if (value === undefined || value === null) return resolveGatewaySettings();
   const section = readObject(context, value, 'gateway');
-  rejectUnknownKeys(context, section, 'gateway', ['timeouts', 'retries', 'healthCheck', 'circuit', 'maxBodyBytes', 'usageFlushMs', 'refreshMs']);
+  rejectUnknownKeys(context, section, 'gateway', ['timeouts', 'retries', 'healthCheck', 'circuit', 'maxBodyBytes', 'maxJsonDepth', 'maxBufferedBodyBytes', 'usageFlushMs', 'refreshMs']);
   const overrides: DeepPartial<GatewaySettings> = {};
   const milliseconds = { min: 1, max: 86_400_000, integer: true };
   const group = <K extends 'timeouts' | 'healthCheck' | 'circuit'>(name: K, keys: readonly string[]): Record<string, unknown> | undefined => {
@@ -105,6 +105,8 @@ function parseGatewaySection(value: unknown): GatewaySettings {
   }
   if (section.retries !== undefined) overrides.retries = readNumber(context, section.retries, 'gateway.retries', { min: 0, max: 10, integer: true });
   if (section.maxBodyBytes !== undefined) overrides.maxBodyBytes = readNumber(context, section.maxBodyBytes, 'gateway.maxBodyBytes', { min: 1024, max: 1024 ** 3, integer: true });
+  if (section.maxJsonDepth !== undefined) overrides.maxJsonDepth = readNumber(context, section.maxJsonDepth, 'gateway.maxJsonDepth', { min: 2, max: 10_000, integer: true });
+  if (section.maxBufferedBodyBytes !== undefined) overrides.maxBufferedBodyBytes = readNumber(context, section.maxBufferedBodyBytes, 'gateway.maxBufferedBodyBytes', { min: 1024, max: 64 * 1024 ** 3, integer: true });
   if (section.usageFlushMs !== undefined) overrides.usageFlushMs = readNumber(context, section.usageFlushMs, 'gateway.usageFlushMs', { min: 10, max: 60_000, integer: true });
   if (section.refreshMs !== undefined) overrides.refreshMs = readNumber(context, section.refreshMs, 'gateway.refreshMs', { min: 50, max: 600_000, integer: true });
   return resolveGatewaySettings(overrides);
