@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { gatewayRequestChannel } from '../src/gateway/core/gateway-channels.ts';
 import { startServer } from '../src/server/start-server.ts';
@@ -153,4 +153,17 @@ test('connections are capped and an incomplete head times out in the head timeou
   again.socket.write(head(harness.key('alpha'), 2) + '{}');
   await eventually(() => again.received().startsWith('HTTP/1.1 400'), 'a connection accepted again');
   again.socket.destroy();
+});
+
+test('an engine answer with both content-length and transfer-encoding is refused as upstream_error (item 21)', async (t) => {
+  const engine = createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'));
+  });
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise<void>((resolve) => engine.close(() => resolve())));
+  const port = (engine.address() as AddressInfo).port;
+  const harness = await startGatewayHarness(t, { engines: 0, model: { replicas: [{ url: `http://127.0.0.1:${port}`, weight: 1, maxConcurrent: null }] }, settings: { retries: 0, healthCheck: { intervalMs: 60_000 } } });
+  const answer = await chat(harness.url, harness.key('alpha'), { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+  assert.equal(answer.status, 502);
+  assert.match(answer.body.error?.message ?? '', /both content-length and transfer-encoding/);
 });
