@@ -71,7 +71,7 @@ function openError(error: unknown, fileName: string): FabrikError {
   if (name === 'PasswordException') {
     return new FabrikError('encrypted_file', `${fileName} is an encrypted PDF and no password was given (${message}).`, { param: fileName, cause: error });
   }
-  return new FabrikError('parse_failed', `${fileName} could not be opened as a PDF: ${message}.`, { param: fileName, cause: error });
+  return new FabrikError('parse_failed', `${fileName} could not be opened as a PDF: ${message.replace(/\.+$/, '')}.`, { param: fileName, cause: error });
 }
 
 /** Rejects with Error(message) when the promise has not settled within the time. */

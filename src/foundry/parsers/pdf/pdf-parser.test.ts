@@ -103,6 +103,7 @@ describe('pdfParser', () => {
       assert.ok(error instanceof FabrikError);
       assert.equal(error.code, 'parse_failed');
       assert.match(error.message, /^report\.pdf/);
+      assert.doesNotMatch(error.message, /\.\./, 'no doubled period (issue 7, item 8)');
       return true;
     });
   });

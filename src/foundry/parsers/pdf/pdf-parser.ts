@@ -76,7 +76,7 @@ async function parseSource(source: PdfSource, context: ParseContext, warnings: r
     }
   }
   if (pages.length === 0 && firstFailure !== null) {
-    throw new FabrikError('parse_failed', `${fileName}: no page could be read: ${messageOf(firstFailure)}.`, { param: fileName, cause: firstFailure });
+    throw new FabrikError('parse_failed', `${fileName}: no page could be read: ${messageOf(firstFailure).replace(/\.+$/, '')}.`, { param: fileName, cause: firstFailure });
   }
   if (stats.unmappedCharacters > 0) {
     builder.warnings.push(`${stats.unmappedCharacters} characters in fonts without a Unicode mapping were left out (the PDF needs OCR to read them).`);
