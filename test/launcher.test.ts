@@ -109,3 +109,27 @@ describe('under npx', () => {
     await waitFor(() => !alive(real), 5_000, `fabrik's process ${real} to end after npm exec was killed`);
   });
 });
+
+describe('on the PATH, as the README says (npm install -g from the checkout)', () => {
+  test('`fabrik` runs from any folder, with the system Node first on the PATH', async () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'fabrik-global-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fabrik-elsewhere-'));
+    try {
+      const install = spawnSync('npm', ['install', '-g', root, '--prefix', prefix, '--no-audit', '--no-fund', '--offline'], { encoding: 'utf8' });
+      assert.equal(install.status, 0, `npm install -g failed: ${install.stderr}`);
+      // The user's PATH: the global bin folder and the system's programs, not our node_modules/.bin.
+      const env = { ...process.env, PATH: `${join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`, FABRIK_HOME: join(elsewhere, 'home') };
+      const version = spawnSync('fabrik', ['--version'], { cwd: elsewhere, env, encoding: 'utf8' });
+      assert.equal(version.status, 0, version.stderr);
+      assert.match(version.stdout, /\d/);
+      const notes = join(elsewhere, 'notes.txt');
+      spawnSync('sh', ['-c', `printf 'pump P-200 service interval: 500 hours\\n' > ${notes}`]);
+      const ingest = spawnSync('fabrik', ['ingest', notes, '--json'], { cwd: elsewhere, env, encoding: 'utf8' });
+      assert.equal(ingest.status, 0, ingest.stderr);
+      assert.equal(JSON.parse(ingest.stdout).ingested, 1);
+    } finally {
+      rmSync(prefix, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
