@@ -7,7 +7,17 @@ export function quoteCsvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** RFC 4180 CSV with a header row; lists (pages, element ids) are joined with spaces. */
+/**
+ * A cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage return)
+ * gets a leading apostrophe, which spreadsheets show as text (OWASP's CSV injection advice): a
+ * chunk of an untrusted document must not become `=HYPERLINK(...)` on an analyst's screen.
+ * The JSONL export keeps every text exactly.
+ */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** RFC 4180 CSV with a header row; lists (pages, element ids) are joined with spaces; formula-like cells are neutralised. */
 export const csvFormat: ExportFormat = {
   name: 'csv',
   extension: '.csv',
@@ -19,6 +29,6 @@ export const csvFormat: ExportFormat = {
       String(source.source_version), source.document_id, source.pages.join(' '), String(source.char_span[0]), String(source.char_span[1]),
       source.element_ids.join(' '),
     ];
-    return `${fields.map(quoteCsvField).join(',')}\r\n`;
+    return `${fields.map((field) => quoteCsvField(neutraliseFormula(field))).join(',')}\r\n`;
   },
 };
