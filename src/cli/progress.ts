@@ -1,3 +1,4 @@
+import { visible } from './output.ts';
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal. */
 export interface Progress {
   start(total: number): void;
@@ -28,7 +29,8 @@ export function createProgress(title: string, stream: NodeJS.WriteStream = proce
       const columns = stream.columns || 100;
       const head = `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${rate.toFixed(1)}/s `;
       const room = Math.max(0, columns - head.length - 1);
-      const tail = label.length > room ? `…${label.slice(label.length - room + 1)}` : label;
+      const shown = visible(label);
+      const tail = shown.length > room ? `…${shown.slice(shown.length - room + 1)}` : shown;
       stream.write(`\r\u001b[2K${head}${tail}`);
     },
     stop() {

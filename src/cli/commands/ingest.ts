@@ -3,6 +3,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { integerOption, JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { visible } from '../output.ts';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -66,12 +67,12 @@ export function formatIngestSummary(summary: IngestSummary): string {
   ];
   if (summary.failed > 0) {
     lines.push(`failures   ${Object.entries(summary.failuresByReason).map(([code, count]) => `${code}: ${count}`).join(', ')}`);
-    for (const failure of summary.failures) lines.push(`  ✗ ${failure.path}\n    ${failure.code}: ${failure.message}`);
+    for (const failure of summary.failures) lines.push(`  ✗ ${visible(failure.path)}\n    ${failure.code}: ${visible(failure.message)}`);
   }
   const skipped = summary.skipped.filter((note) => note.reason !== 'duplicate');
   if (skipped.length > 0) {
     lines.push(`skipped    ${skipped.length}`);
-    for (const note of skipped.slice(0, 20)) lines.push(`  - ${note.path} (${note.reason})`);
+    for (const note of skipped.slice(0, 20)) lines.push(`  - ${visible(note.path)} (${note.reason})`);
   }
   return `${lines.join('\n')}\n`;
 }
