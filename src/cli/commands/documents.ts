@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { FabrikError } from '../../shared/errors.ts';
 import { kindOfId } from '../../shared/ids.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
-import type { DocumentRecord } from '../../store/core/records.ts';
+import type { DocumentRecord, FailureRecord } from '../../store/core/records.ts';
 import { JSON_OPTION, stringOption, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson, table } from '../output.ts';
@@ -24,6 +24,11 @@ export const documentsCommand: Command = {
       }
       if (current.length === 0) process.stdout.write('no documents yet: `fabrik ingest <path>` adds some\n');
       else process.stdout.write(table(['document', 'type', 'pages', 'elements', 'v', 'path'], current.map((entry) => [entry.document.id, entry.document.mediaType, String(entry.document.pageCount), String(entry.document.elementCount), String(entry.version), entry.path])));
+      const failing = latestFailures(failures, new Set(current.map((entry) => entry.path)));
+      if (failing.length > 0) {
+        process.stdout.write(`\n${failing.length === 1 ? '1 file' : `${failing.length} files`} failed to ingest (latest attempt; \`fabrik ingest --retry-failed\` tries again):\n`);
+        process.stdout.write(table(['code', 'path', 'message'], failing.map((failure) => [failure.code, failure.path, failure.message])));
+      }
       return 0;
     } finally {
       context.close();
@@ -58,6 +63,13 @@ export const documentShowCommand: Command = {
     }
   },
 };
+
+/** Each path's most recent failure, leaving out paths whose current version did parse. */
+function latestFailures(failures: readonly FailureRecord[], parsed: ReadonlySet<string>): FailureRecord[] {
+  const latest = new Map<string, FailureRecord>();
+  for (const failure of failures) if (!parsed.has(failure.path)) latest.set(failure.path, failure);
+  return [...latest.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
 
 /** A document by id (or prefix), by path (current version) or by path@version. */
 export function findDocument(store: FoundryStore, reference: string): DocumentRecord {
