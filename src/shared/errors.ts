@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   dataset_empty: { status: 422, type: 'invalid_request_error', description: 'A dataset build found no ingested documents to chunk.' },
   audit_integrity: { status: 500, type: 'integrity_error', description: 'The audit log does not verify: an entry was modified, deleted, inserted, reordered or truncated.' },
   proof_invalid: { status: 422, type: 'integrity_error', description: 'An inclusion proof or its checkpoint does not verify.' },
+  write_failed: { status: 500, type: 'file_error', description: 'An output file (an export, a proof) could not be written: its folder is read-only or missing, permission is denied, or the disk is full.' },
   store_error: { status: 500, type: 'server_error', description: 'The store could not complete an operation.' },
   invalid_request: { status: 400, type: 'invalid_request_error', description: 'An HTTP request body is not valid JSON or misses a required field.' },
   already_exists: { status: 409, type: 'invalid_request_error', description: 'A team, model or other named object with that name already exists.' },

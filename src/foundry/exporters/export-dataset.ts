@@ -31,11 +31,12 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   const manifest = readManifest(version);
   const documents = new Map(manifest.documents.map((document) => [document.id, document]));
   const target = resolve(out);
-  await mkdir(dirname(target), { recursive: true });
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const hash = createHash('sha256');
   let lines = 0;
-  const handle = await open(temporary, 'wx', 0o644);
+  const handle = await mkdir(dirname(target), { recursive: true }).then(() => open(temporary, 'wx', 0o644)).catch((error: unknown) => {
+    throw cannotWrite(target, error);
+  });
   try {
     const pending: string[] = [];
     let pendingLength = 0;
@@ -80,10 +81,13 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   } catch (error) {
     await handle.close();
     await unlink(temporary).catch(() => undefined);
-    throw error;
+    throw error instanceof FabrikError ? error : cannotWrite(target, error);
   }
   await handle.close();
-  await rename(temporary, target);
+  await rename(temporary, target).catch(async (error: unknown) => {
+    await unlink(temporary).catch(() => undefined);
+    throw cannotWrite(target, error);
+  });
   const sha256 = hash.digest('hex');
   const record: ExportRecord = {
     id: createId('export', version.id, format.name, target, sha256),
@@ -101,4 +105,15 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   });
   store.audit.checkpoint();
   return { record, dataset: version.dataset };
+}
+
+/** The error for an export that cannot be written, about the file the user named (not our temporary one). */
+function cannotWrite(target: string, error: unknown): FabrikError {
+  const cause = error as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only', ENOSPC: 'no space left on the device',
+    ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a part of the path is a file, not a folder', EISDIR: 'it is a folder', ENOENT: 'its folder cannot be created', EDQUOT: 'the disk quota is used up',
+  };
+  const reason = reasons[cause.code ?? ''] ?? cause.message;
+  return new FabrikError('write_failed', `cannot write the export to ${target}: ${reason}`, { param: 'out', cause: error });
 }
