@@ -6,6 +6,8 @@ import { exportDataset } from '../../foundry/exporters/export-dataset.ts';
 import type { ExportLine } from '../../foundry/exporters/export-line.ts';
 import { DEFAULT_CHUNK_OPTIONS } from '../../foundry/stages/chunk/chunk-document.ts';
 import { traceLineage } from '../../lineage/trace-lineage.ts';
+import { sha256Hex } from '../../shared/hash.ts';
+import type { ExportRecord } from '../../store/core/records.ts';
 import { JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson } from '../output.ts';
@@ -50,9 +52,17 @@ export const demoCommand: Command = {
 
       const jsonlPath = join(home, 'exports', `${DATASET}.jsonl`);
       const csvPath = join(home, 'exports', `${DATASET}.csv`);
-      const jsonl = await exportDataset(context.store, `${DATASET}@${version.id}`, 'jsonl', jsonlPath, context.actor);
-      const csv = await exportDataset(context.store, `${DATASET}@${version.id}`, 'csv', csvPath, context.actor);
-      say(`\n4. fabrik export ${DATASET} --format jsonl|csv\n   ${jsonlPath} (${jsonl.record.lineCount} lines)\n   ${csvPath} (${csv.record.lineCount} lines)\n`);
+      // A second demo finds both files as it wrote them and records no new export.
+      const exportOnce = async (format: string, path: string): Promise<{ record: ExportRecord; again: boolean }> => {
+        const earlier = context.store.exportsForVersion(version.id).find((record) => record.format === format && record.path === path);
+        const onDisk = earlier === undefined ? null : await readFile(path).then(sha256Hex, () => null);
+        if (earlier !== undefined && onDisk === earlier.sha256) return { record: earlier, again: false };
+        return { record: (await exportDataset(context.store, `${DATASET}@${version.id}`, format, path, context.actor)).record, again: true };
+      };
+      const jsonl = await exportOnce('jsonl', jsonlPath);
+      const csv = await exportOnce('csv', csvPath);
+      const state = (written: boolean): string => (written ? '' : ', unchanged');
+      say(`\n4. fabrik export ${DATASET} --format jsonl|csv\n   ${jsonlPath} (${jsonl.record.lineCount} lines${state(jsonl.again)})\n   ${csvPath} (${csv.record.lineCount} lines${state(csv.again)})\n`);
 
       const lines = (await readFile(jsonlPath, 'utf8')).split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as ExportLine);
       // Show a line from the PDF manual: its lineage carries pages and boxes.
