@@ -8,7 +8,7 @@ export const exportCommand: Command = {
   name: 'export',
   summary: 'Write a dataset version to a file, one line per chunk with its source.',
   usage: 'fabrik export <name>[@version] --format jsonl|csv --out FILE [--json]',
-  description: 'Each line has id, text, tokens and source = {sha256, path, media_type, pages, char_span, element_ids}.\n`fabrik lineage <id>` walks any line back to its source bytes.',
+  description: 'Each line has id, text, tokens, dataset, version and source = {sha256, path, media_type, source_version,\ndocument_id, pages, char_span, element_ids}; CSV has the same as flat columns. `fabrik lineage <id>` walks any\nline back to its source bytes. In CSV, a cell starting with = + - @, a tab or a carriage return gets a leading\napostrophe so spreadsheets show it as text, not run it as a formula; JSONL keeps every text exactly.',
   options: {
     format: { type: 'string', description: `one of ${Object.keys(EXPORT_FORMATS).join(', ')}`, defaultText: 'jsonl' },
     out: { type: 'string', short: 'o', description: 'the file to write (replaced atomically)' },
