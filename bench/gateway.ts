@@ -8,8 +8,12 @@
 // fabrik runs as `fabrik serve` with auth, quotas (rpm, tpm, concurrency) and metering on.
 //   cd bench && npm install; apt-get install -y nginx wrk      (the peers and the latency client)
 //   node bench/gateway.ts [--warmup 10] [--seconds 3] [--rounds 5] [--wrk-seconds 2] [--wrk-rounds 5] [--latency-requests 4000]
+//                         [--reference REV]
+// --reference REV also runs the gateway of an earlier commit (say HEAD~3 or main), unpacked with
+// `git archive` beside this one, as one more contender in the same interleaved rounds: a change's
+// cost is a ratio to the code before it, measured on the same machine at the same moment.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     'wrk-seconds': { type: 'string', default: '2' },
     'wrk-rounds': { type: 'string', default: '5' },
     'latency-requests': { type: 'string', default: '4000' },
+    reference: { type: 'string' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -136,20 +141,35 @@ start(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'engine-sim', '--port', 
 await waitFor(`${engineUrl}/health`);
 
 // fabrik: a team with quotas and a key, then `fabrik serve` in its own process.
-const home = join(work, 'home');
-const fabrikEnv = { FABRIK_HOME: home, FABRIK_ACTOR: 'user:bench' };
-const cli = (args: string[]): string => {
-  const result = spawnSync(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], { env: { ...process.env, ...fabrikEnv }, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`fabrik ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout.trim();
-};
-cli(['team', 'create', 'bench', '--rpm', '100000000', '--tpm', '10000000000', '--concurrency', '100000']);
-const secret = cli(['key', 'create', '--team', 'bench']);
-const fabrikPort = await freePort();
-const fabrikUrl = `http://127.0.0.1:${fabrikPort}`;
-const fabrik = start(process.execPath, [join(ROOT, 'src/cli/main.ts'), 'serve', '--port', String(fabrikPort), '--model', `${MODEL}=${engineUrl}`], fabrikEnv);
-await waitFor(`${fabrikUrl}/health`);
-const fabrikHeaders = { authorization: `Bearer ${secret}` };
+async function startFabrik(root: string, name: string): Promise<{ child: ChildProcess; url: string; headers: Record<string, string> }> {
+  const env = { FABRIK_HOME: join(work, `${name}-home`), FABRIK_ACTOR: 'user:bench' };
+  const cli = (args: string[]): string => {
+    const result = spawnSync(process.execPath, [join(root, 'src/cli/main.ts'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${name}: fabrik ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout.trim();
+  };
+  cli(['team', 'create', 'bench', '--rpm', '100000000', '--tpm', '10000000000', '--concurrency', '100000']);
+  const secret = cli(['key', 'create', '--team', 'bench']);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = start(process.execPath, [join(root, 'src/cli/main.ts'), 'serve', '--port', String(port), '--model', `${MODEL}=${engineUrl}`], env);
+  await waitFor(`${url}/health`);
+  return { child, url, headers: { authorization: `Bearer ${secret}` } };
+}
+const { child: fabrik, url: fabrikUrl, headers: fabrikHeaders } = await startFabrik(ROOT, 'fabrik');
+
+// The same gateway at an earlier commit, with this checkout's node_modules.
+let reference: { url: string; headers: Record<string, string> } | null = null;
+if (values.reference !== undefined) {
+  const referenceRoot = join(work, 'reference');
+  mkdirSync(referenceRoot);
+  const archive = spawnSync('sh', ['-c', 'git -C "$1" archive "$2" | tar -x -C "$3"', 'sh', ROOT, values.reference, referenceRoot], { encoding: 'utf8' });
+  if (archive.status !== 0) throw new Error(`git archive ${values.reference}: ${archive.stderr}`);
+  symlinkSync(join(ROOT, 'node_modules'), join(referenceRoot, 'node_modules'));
+  const revision = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', values.reference], { encoding: 'utf8' }).stdout.trim();
+  reference = await startFabrik(referenceRoot, 'reference');
+  console.log(`reference: the gateway at ${values.reference} (${revision})`);
+}
 
 // nginx with one worker process (fabrik serves from one process too), keep-alive to the engine.
 let nginxUrl: string | null = null;
@@ -231,6 +251,7 @@ await waitFor(`${plainUrl}/health`);
 const contenders: Array<{ name: string; url: string; headers: Record<string, string> }> = [
   { name: 'engine', url: `${engineUrl}/v1/chat/completions`, headers: {} },
   { name: 'fabrik', url: `${fabrikUrl}/v1/chat/completions`, headers: fabrikHeaders },
+  ...(reference === null ? [] : [{ name: 'reference', url: `${reference.url}/v1/chat/completions`, headers: reference.headers }]),
   { name: 'node', url: `${plainUrl}/v1/chat/completions`, headers: {} },
   ...(nginxUrl === null ? [] : [{ name: 'nginx', url: `${nginxUrl}/v1/chat/completions`, headers: {} }]),
   ...(portkeyUrl === null ? [] : [{ name: 'portkey', url: `${portkeyUrl}/v1/chat/completions`, headers: portkeyHeaders }]),
@@ -319,7 +340,7 @@ const rss = rssMb(fabrik.pid as number);
 const nodeAddedUs = (name: string): number => (p50(name, latency) - p50('engine', latency)) * 1000;
 const wrkAddedUs = (name: string): number => (wrkP50(name) - wrkP50('engine')) * 1000;
 const addedTtftMs = p50('fabrik', ttft) - p50('engine', ttft);
-for (const name of ['fabrik', 'nginx', 'node']) {
+for (const name of ['fabrik', 'reference', 'nginx', 'node']) {
   if (latency[name] === undefined) continue;
   const viaWrk = wrk === null ? '' : `${wrkAddedUs(name).toFixed(0)} µs with wrk, `;
   console.log(`${name} adds ${viaWrk}${nodeAddedUs(name).toFixed(0)} µs with the Node client at p50${name === 'fabrik' || throughput[name] === undefined ? '' : `; fabrik's throughput is ${((throughput.fabrik ?? 0) / throughput[name]).toFixed(2)} x ${name}'s`}`);
@@ -328,6 +349,10 @@ if (wrk !== null) console.log(`bench gateway-added-latency-p50: ${wrkAddedUs('fa
 console.log(`bench gateway-added-latency-p50-node-client: ${nodeAddedUs('fabrik').toFixed(0)} µs with a Node http client${wrk === null ? ' (target ≤ 150; wrk not installed)' : ''}`);
 if (throughput.nginx !== undefined) console.log(`bench gateway-throughput-vs-nginx: ${((throughput.fabrik ?? 0) / throughput.nginx).toFixed(2)} x (target ≥ 0.5)`);
 if (throughput.portkey !== undefined) console.log(`bench gateway-throughput-vs-portkey: ${((throughput.fabrik ?? 0) / throughput.portkey).toFixed(1)} x (target ≥ 10)`);
+if (reference !== null) {
+  if (wrk !== null) console.log(`bench gateway-added-latency-vs-reference: ${(wrkAddedUs('fabrik') / wrkAddedUs('reference')).toFixed(2)} x (${wrkAddedUs('fabrik').toFixed(0)} vs ${wrkAddedUs('reference').toFixed(0)} µs with wrk -c1; target ≤ 1.05)`);
+  if (throughput.reference !== undefined) console.log(`bench gateway-throughput-vs-reference: ${((throughput.fabrik ?? 0) / throughput.reference).toFixed(3)} x (target ≥ 0.95)`);
+}
 console.log(`bench gateway-added-ttft-p50: ${addedTtftMs.toFixed(3)} ms (target ≤ 1)`);
 console.log(`bench gateway-rss-after-load: ${rss.toFixed(0)} MB (target ≤ 150)`);
 for (const child of children) child.kill('SIGTERM');
