@@ -271,7 +271,7 @@ test('consistency proofs equal the recursive definition and verify for every 1 â
         rejects('the last hash removed', m, n, roots[m]!, roots[n]!, path.slice(0, -1));
         path.forEach((hash, index) => {
           const flipped = new Uint8Array(hash);
-          flipped[index % HASH_BYTES] ^= 0x10;
+          flipped[index % HASH_BYTES]! ^= 0x10;
           rejects(`hash ${index} changed`, m, n, roots[m]!, roots[n]!, path.map((item, j) => (j === index ? flipped : item)));
         });
         // A prefix that differs in one leaf has another root: no proof can tie it to this tree.
