@@ -7,7 +7,7 @@ import { auditEntryProblem, createAuditEntry, type AuditEntry, type AuditEntryIn
 import { createAuditStore, type AuditStore, type CheckpointRow } from './audit-store.ts';
 import { canonicalize } from './canonical-json.ts';
 import { formatCheckpoint, formatPreviousExtension } from './checkpoint.ts';
-import { CHECKPOINT_ANCHOR_FILE, readCheckpointAnchor, writeCheckpointAnchor } from './checkpoint-anchor.ts';
+import { CHECKPOINT_ANCHOR_FILE, readCheckpointAnchor, writeCheckpointAnchor, type SavedCheckpoint } from './checkpoint-anchor.ts';
 import { CONSISTENCY_PROOF_TYPE, type ConsistencyProof } from './consistency-proof.ts';
 import { PROOF_TYPE, type InclusionProof } from './inclusion-proof.ts';
 import { loadSigningKey } from './load-signing-key.ts';
@@ -97,8 +97,8 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
    * database: whoever rewrites the database (and drops its triggers) cannot make fabrik sign over
    * the rewrite. Refuses when the database lost that checkpoint or the log is shorter than it.
    */
-  const checkAnchorKept = (size: number) => {
-    const anchor = readCheckpointAnchor(options.keyDir, signer.verifier);
+  const readAnchor = () => readCheckpointAnchor(options.keyDir, signer.verifier);
+  const checkAnchorKept = (size: number, anchor: SavedCheckpoint | null) => {
     if (anchor === null) return null;
     if (anchor.size > size) {
       throw new FabrikError('audit_integrity', `the audit log has ${plural(size, 'entry', 'entries')} but fabrik signed a checkpoint at size ${anchor.size} (kept in ${anchor.source}): entries were removed; run verify`);
@@ -110,9 +110,10 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
     return anchor;
   };
 
-  const signCheckpoint = (size: number): CheckpointRow => {
+  /** `anchor` must be read before the read snapshot began (or while holding the write lock), so it cannot be ahead of it. */
+  const signCheckpoint = (size: number, anchor: SavedCheckpoint | null): CheckpointRow => {
     const root = rootFromSubtrees(size, lookup);
-    const anchor = checkAnchorKept(size);
+    checkAnchorKept(size, anchor);
     // Sign only a consistent extension of the last signed tree: a database rewritten with every
     // hash recomputed gives another root at the anchor's size, and no consistency proof reaches it.
     if (anchor !== null && !verifyConsistencyPath(anchor.size, size, anchor.rootHash, root, consistencyPath(anchor.size, size, lookup))) {
@@ -133,6 +134,9 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
   };
 
   const checkpoint = (): CheckpointRow | null => {
+    // Read before the snapshot: another process commits a checkpoint before it writes the anchor,
+    // so an anchor read first is never ahead of what the snapshot sees.
+    const anchor = readAnchor();
     const row = store.atomically(() => {
       const size = store.lastSeq();
       const latest = store.latestCheckpoint();
@@ -140,15 +144,15 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
         throw new FabrikError('audit_integrity', `the audit log has ${plural(size, 'entry', 'entries')} but its latest checkpoint covers ${latest.size}: entries were removed; run verify`);
       }
       if (latest !== undefined && latest.size === size) {
-        checkAnchorKept(size);
+        checkAnchorKept(size, anchor);
         return latest;
       }
-      return size === 0 ? (checkAnchorKept(size), null) : signCheckpoint(size);
+      return size === 0 ? (checkAnchorKept(size, anchor), null) : signCheckpoint(size, anchor);
     });
     // Only a committed checkpoint may become the anchor: inside a caller's transaction it could still roll back.
     if (row !== null && !store.db.isTransaction) {
-      const anchor = readCheckpointAnchor(options.keyDir, signer.verifier);
-      if (anchor === null || anchor.size < Number(row.size)) writeCheckpointAnchor(options.keyDir, row.note);
+      const current = readAnchor();
+      if (current === null || current.size < Number(row.size)) writeCheckpointAnchor(options.keyDir, row.note);
     }
     return row;
   };
@@ -182,7 +186,8 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
           index = (index - 1) / 2;
           store.insertNode(level, index, hash);
         }
-        if (seq % checkpointEvery === 0) signCheckpoint(seq);
+        // The append holds the write lock here, so its snapshot is the newest and the anchor cannot be ahead.
+        if (seq % checkpointEvery === 0) signCheckpoint(seq, readAnchor());
         return { seq, leafHash: toHex(leaf) };
       });
     },

@@ -361,7 +361,7 @@ function checkCoverage(checkpoints: CheckedCheckpoint[], rowCount: number, check
   report(
     covered + 1,
     `entries ${covered + 1}..${rowCount} are not covered by any signed checkpoint (${covered === 0 ? 'there is none' : `the latest covers ${covered}`}), ` +
-      `but one is signed every ${checkpointEvery} entries and at the end of every command: checkpoints were deleted`,
+      `but one is signed at least every ${checkpointEvery} entries: checkpoints were deleted`,
   );
 }
 
