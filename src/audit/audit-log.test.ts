@@ -89,10 +89,14 @@ test('the stored tree is the RFC 9162 tree of the canonical entries, and checkpo
   const leaves = texts.map((text) => leafHash(new TextEncoder().encode(text)));
   const checkpoints = db.prepare('SELECT size, root, note FROM audit_checkpoints ORDER BY size').all() as { size: number; root: string; note: string }[];
   assert.deepEqual(checkpoints.map((row) => row.size), [10, 20, 30]);
-  for (const row of checkpoints) {
+  checkpoints.forEach((row, index) => {
     assert.equal(row.root, toHex(rootFromLeafHashes(leaves.slice(0, row.size))));
-    assert.ok(row.note.startsWith(`fabrik.test/audit\n${row.size}\n${Buffer.from(row.root, 'hex').toString('base64')}\n\n\u2014 fabrik.test/audit `));
-  }
+    // Each names the one signed before it (the first names the empty tree), so a deleted one shows.
+    const previousSize = index === 0 ? 0 : checkpoints[index - 1]!.size;
+    const previousRoot = toHex(rootFromLeafHashes(leaves.slice(0, previousSize)));
+    const body = `fabrik.test/audit\n${row.size}\n${Buffer.from(row.root, 'hex').toString('base64')}\nfabrik-previous ${previousSize} ${Buffer.from(previousRoot, 'hex').toString('base64')}\n`;
+    assert.ok(row.note.startsWith(`${body}\n\u2014 fabrik.test/audit `), row.note);
+  });
   const made = log.checkpoint();
   assert.equal(made?.size, 37);
   assert.equal(made?.rootHash, toHex(rootFromLeafHashes(leaves)));

@@ -1,20 +1,37 @@
+import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { readIfPresent } from '../shared/create-file-once.ts';
+import { plural } from '../shared/plural.ts';
 import { FabrikError } from '../shared/errors.ts';
 import { auditEntryProblem, createAuditEntry, type AuditEntry, type AuditEntryInput } from './audit-entry.ts';
 import { createAuditStore, type AuditStore, type CheckpointRow } from './audit-store.ts';
 import { canonicalize } from './canonical-json.ts';
-import { formatCheckpoint } from './checkpoint.ts';
+import { formatCheckpoint, formatPreviousExtension } from './checkpoint.ts';
+import { CHECKPOINT_ANCHOR_FILE, readCheckpointAnchor, writeCheckpointAnchor, type SavedCheckpoint } from './checkpoint-anchor.ts';
+import { CONSISTENCY_PROOF_TYPE, type ConsistencyProof } from './consistency-proof.ts';
 import { PROOF_TYPE, type InclusionProof } from './inclusion-proof.ts';
 import { loadSigningKey } from './load-signing-key.ts';
-import { inclusionPath, leafHash, nodeHash, rootFromInclusionPath, rootFromSubtrees, type SubtreeHashLookup } from './merkle.ts';
+import {
+  consistencyPath,
+  emptyRootHash,
+  inclusionPath,
+  leafHash,
+  nodeHash,
+  rootFromInclusionPath,
+  rootFromSubtrees,
+  verifyConsistencyPath,
+  type SubtreeHashLookup,
+} from './merkle.ts';
 import { isValidKeyName, signNote } from './signed-note.ts';
-import { toHex } from './strict-encoding.ts';
+import { safeFromHex, toHex } from './strict-encoding.ts';
 import { verifyAuditLog, type AuditVerifyOptions, type AuditVerifyReport } from './verify-audit-log.ts';
 
 export type { AuditEntry, AuditEntryInput } from './audit-entry.ts';
 export type { AuditProblem, AuditVerifyReport } from './verify-audit-log.ts';
 export type { CheckedProof, InclusionProof } from './inclusion-proof.ts';
 export { checkProof, serializeProof } from './inclusion-proof.ts';
+export type { CheckedConsistencyProof, ConsistencyProof } from './consistency-proof.ts';
+export { checkConsistencyProof, serializeConsistencyProof } from './consistency-proof.ts';
 
 export interface AuditLogOptions {
   /** Folder holding the Ed25519 key pair (audit.key, mode 0600, and audit.pub); made on first use. */
@@ -40,8 +57,13 @@ export interface AuditLog {
   /** Signs a checkpoint for the current size; returns the latest one untouched when it already covers it, null when empty. */
   checkpoint(): AuditCheckpoint | null;
   size(): number;
-  /** Recomputes the whole log from its entries and reports the first entry that does not check out. */
+  /**
+   * Recomputes the whole log from its entries and reports the first entry that does not check out;
+   * also checks the log against the checkpoint kept beside the key and any in `options.against`.
+   */
   verify(options?: AuditVerifyOptions): AuditVerifyReport;
+  /** An RFC 9162 consistency proof from the signed checkpoint at `oldSize` to the latest one (signing one first if none covers the log). */
+  consistency(oldSize: number): ConsistencyProof;
   /** An inclusion proof for entry `seq` against the latest checkpoint (signing one first if none covers it). */
   proof(seq: number): InclusionProof;
   /** The parsed entry, or null when there is none. */
@@ -70,23 +92,70 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
   const signer = loadSigningKey(options.keyDir, origin);
   const lookup = storedSubtree(store);
 
-  const signCheckpoint = (size: number): CheckpointRow => {
+  /**
+   * The last checkpoint fabrik signed and saw committed is kept beside the key, outside the
+   * database: whoever rewrites the database (and drops its triggers) cannot make fabrik sign over
+   * the rewrite. Refuses when the database lost that checkpoint or the log is shorter than it.
+   */
+  const readAnchor = () => readCheckpointAnchor(options.keyDir, signer.verifier);
+  const checkAnchorKept = (size: number, anchor: SavedCheckpoint | null) => {
+    if (anchor === null) return null;
+    if (anchor.size > size) {
+      throw new FabrikError('audit_integrity', `the audit log has ${plural(size, 'entry', 'entries')} but fabrik signed a checkpoint at size ${anchor.size} (kept in ${anchor.source}): entries were removed; run verify`);
+    }
+    const row = store.checkpointAt(anchor.size);
+    if (row === undefined || row.root !== toHex(anchor.rootHash)) {
+      throw new FabrikError('audit_integrity', `the checkpoint at size ${anchor.size} that fabrik last signed (kept in ${anchor.source}) is ${row === undefined ? 'missing from' : 'different in'} the database: checkpoints were deleted or replaced; run verify`);
+    }
+    return anchor;
+  };
+
+  /** `anchor` must be read before the read snapshot began (or while holding the write lock), so it cannot be ahead of it. */
+  const signCheckpoint = (size: number, anchor: SavedCheckpoint | null): CheckpointRow => {
     const root = rootFromSubtrees(size, lookup);
-    const row = { size, root: toHex(root), note: signNote(formatCheckpoint(origin, size, root), signer), time: now().toISOString() };
+    checkAnchorKept(size, anchor);
+    // Sign only a consistent extension of the last signed tree: a database rewritten with every
+    // hash recomputed gives another root at the anchor's size, and no consistency proof reaches it.
+    if (anchor !== null && !verifyConsistencyPath(anchor.size, size, anchor.rootHash, root, consistencyPath(anchor.size, size, lookup))) {
+      throw new FabrikError(
+        'audit_integrity',
+        `refusing to sign a checkpoint at size ${size}: the log is not a consistent extension of the checkpoint at size ${anchor.size} fabrik last signed (kept in ${anchor.source}): entries 1..${anchor.size} were rewritten; run verify`,
+      );
+    }
+    const previous = store.latestCheckpoint();
+    const previousRoot = previous === undefined ? emptyRootHash() : safeFromHex(previous.root);
+    if (previous !== undefined && (previous.size >= size || previousRoot === null)) {
+      throw new FabrikError('audit_integrity', `the latest checkpoint row (size ${previous.size}) is malformed or ahead of the log (${size} entries); run verify`);
+    }
+    const extension = formatPreviousExtension(previous === undefined ? 0 : Number(previous.size), previousRoot!);
+    const row = { size, root: toHex(root), note: signNote(formatCheckpoint(origin, size, root, [extension]), signer), time: now().toISOString() };
     store.insertCheckpoint(row);
     return row;
   };
 
-  const checkpoint = (): CheckpointRow | null =>
-    store.atomically(() => {
+  const checkpoint = (): CheckpointRow | null => {
+    // Read before the snapshot: another process commits a checkpoint before it writes the anchor,
+    // so an anchor read first is never ahead of what the snapshot sees.
+    const anchor = readAnchor();
+    const row = store.atomically(() => {
       const size = store.lastSeq();
       const latest = store.latestCheckpoint();
       if (latest !== undefined && latest.size > size) {
-        throw new FabrikError('audit_integrity', `the audit log has ${size} entries but its latest checkpoint covers ${latest.size}: entries were removed; run verify`);
+        throw new FabrikError('audit_integrity', `the audit log has ${plural(size, 'entry', 'entries')} but its latest checkpoint covers ${latest.size}: entries were removed; run verify`);
       }
-      if (latest !== undefined && latest.size === size) return latest;
-      return size === 0 ? null : signCheckpoint(size);
+      if (latest !== undefined && latest.size === size) {
+        checkAnchorKept(size, anchor);
+        return latest;
+      }
+      return size === 0 ? (checkAnchorKept(size, anchor), null) : signCheckpoint(size, anchor);
     });
+    // Only a committed checkpoint may become the anchor: inside a caller's transaction it could still roll back.
+    if (row !== null && !store.db.isTransaction) {
+      const current = readAnchor();
+      if (current === null || current.size < Number(row.size)) writeCheckpointAnchor(options.keyDir, row.note);
+    }
+    return row;
+  };
 
   const parseStored = (seq: number, text: string): AuditEntry => {
     const entry = safeParseJson(text);
@@ -117,7 +186,8 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
           index = (index - 1) / 2;
           store.insertNode(level, index, hash);
         }
-        if (seq % checkpointEvery === 0) signCheckpoint(seq);
+        // The append holds the write lock here, so its snapshot is the newest and the anchor cannot be ahead.
+        if (seq % checkpointEvery === 0) signCheckpoint(seq, readAnchor());
         return { seq, leafHash: toHex(leaf) };
       });
     },
@@ -129,12 +199,37 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
 
     size: () => store.lastSeq(),
 
-    verify: (verifyOptions) => verifyAuditLog(store, signer.verifier, verifyOptions),
+    verify(verifyOptions = {}) {
+      // A broken anchor file is reported by verify, not thrown: read it as text and let verify open it.
+      const anchorPath = join(options.keyDir, CHECKPOINT_ANCHOR_FILE);
+      const anchorNote = readIfPresent(anchorPath);
+      const against = [...(anchorNote === null ? [] : [{ source: anchorPath, note: anchorNote }]), ...(verifyOptions.against ?? [])];
+      return verifyAuditLog(store, signer.verifier, { checkpointEvery, ...verifyOptions, against });
+    },
+
+    consistency(oldSize) {
+      if (!Number.isSafeInteger(oldSize) || oldSize < 1) throw new FabrikError('invalid_option', `the old size must be a whole number from 1; got ${String(oldSize)}`, { param: 'old-size' });
+      const old = store.checkpointAt(oldSize);
+      if (old === undefined) {
+        const sizes = store.checkpoints().map((row) => Number(row.size));
+        throw new FabrikError('not_found', `the log has no signed checkpoint at size ${oldSize}; it has ${sizes.length === 0 ? 'none' : `checkpoints at ${describeSizes(sizes)}`}`, { param: 'old-size' });
+      }
+      const latest = checkpoint();
+      if (latest === null) throw new FabrikError('internal', 'no checkpoint could be signed for a non-empty log');
+      const newSize = Number(latest.size);
+      const path = consistencyPath(oldSize, newSize, lookup);
+      const oldRoot = safeFromHex(old.root);
+      const newRoot = safeFromHex(latest.root);
+      if (oldRoot === null || newRoot === null || !verifyConsistencyPath(oldSize, newSize, oldRoot, newRoot, path)) {
+        throw new FabrikError('audit_integrity', `the stored hashes do not prove the checkpoint at size ${newSize} extends the one at size ${oldSize}; run verify`);
+      }
+      return { type: CONSISTENCY_PROOF_TYPE, oldCheckpoint: old.note, newCheckpoint: latest.note, consistencyPath: path.map(toHex), verifierKey: signer.verifier.text };
+    },
 
     proof(seq) {
       if (!Number.isSafeInteger(seq) || seq < 1) throw new FabrikError('invalid_option', `audit proof seq must be a positive integer, got ${String(seq)}`, { param: 'seq' });
       const text = store.entryText(seq);
-      if (text === undefined) throw new FabrikError('not_found', `audit entry ${seq} does not exist (the log has ${store.lastSeq()} entries)`, { param: 'seq' });
+      if (text === undefined) throw new FabrikError('not_found', `audit entry ${seq} does not exist (the log has ${plural(store.lastSeq(), 'entry', 'entries')})`, { param: 'seq' });
       let covering = store.latestCheckpoint();
       if (covering === undefined || covering.size < seq) covering = checkpoint() ?? undefined;
       if (covering === undefined) throw new FabrikError('internal', 'no checkpoint could be signed for a non-empty log');
@@ -179,6 +274,12 @@ function storedSubtree(store: AuditStore): SubtreeHashLookup {
     }
     return hash;
   };
+}
+
+/** "5, 12 and 19", or the first and last few of a long list. */
+function describeSizes(sizes: number[]): string {
+  const shown = sizes.length > 8 ? [...sizes.slice(0, 3).map(String), '…', ...sizes.slice(-3).map(String)] : sizes.map(String);
+  return shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)!}`;
 }
 
 function safeParseJson(text: string): unknown {

@@ -73,6 +73,7 @@ export interface AuditStore {
   node(level: number, index: number): Uint8Array | undefined;
   insertNode(level: number, index: number, hash: Uint8Array): void;
   latestCheckpoint(): CheckpointRow | undefined;
+  checkpointAt(size: number): CheckpointRow | undefined;
   checkpoints(): CheckpointRow[];
   insertCheckpoint(row: CheckpointRow): void;
   /** Up to `limit` [seq, entry] rows with seq > after (all rows from the lowest when after is null), in seq order. */
@@ -95,6 +96,7 @@ export function createAuditStore(db: DatabaseSync): AuditStore {
   const node = db.prepare('SELECT hash FROM audit_nodes WHERE pos = ?');
   const insertNode = db.prepare('INSERT INTO audit_nodes (pos, level, idx, hash) VALUES (?, ?, ?, ?)');
   const latestCheckpoint = db.prepare('SELECT size, root, note, time FROM audit_checkpoints ORDER BY size DESC LIMIT 1');
+  const checkpointAt = db.prepare('SELECT size, root, note, time FROM audit_checkpoints WHERE size = ?');
   const checkpoints = db.prepare('SELECT size, root, note, time FROM audit_checkpoints ORDER BY size');
   const insertCheckpoint = db.prepare('INSERT INTO audit_checkpoints (size, root, note, time) VALUES (?, ?, ?, ?)');
   // Chunked all() reads run about twice as fast as iterate() row by row in node:sqlite (measured on 200k rows).
@@ -123,6 +125,7 @@ export function createAuditStore(db: DatabaseSync): AuditStore {
     node: (level, index) => scalar(node, nodePosition(level, index)) as Uint8Array | undefined,
     insertNode: (level, index, hash) => void insertNode.run(nodePosition(level, index), level, index, hash),
     latestCheckpoint: () => latestCheckpoint.get() as CheckpointRow | undefined,
+    checkpointAt: (size) => checkpointAt.get(size) as CheckpointRow | undefined,
     checkpoints: () => checkpoints.all() as unknown as CheckpointRow[],
     insertCheckpoint: (row) => void insertCheckpoint.run(row.size, row.root, row.note, row.time),
     entriesAfter: (after, limit) => (after === null ? firstEntries.all(limit) : entriesAfter.all(after, limit)) as unknown as unknown[][],

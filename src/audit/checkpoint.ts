@@ -12,9 +12,35 @@ export interface Checkpoint {
   readonly extensions: readonly string[];
 }
 
-/** The checkpoint note text `<origin>\n<size>\n<base64 root>\n`. */
-export function formatCheckpoint(origin: string, size: number, rootHash: Uint8Array): string {
-  return `${origin}\n${size}\n${toBase64(rootHash)}\n`;
+/** The checkpoint note text `<origin>\n<size>\n<base64 root>\n`, then any extension lines. */
+export function formatCheckpoint(origin: string, size: number, rootHash: Uint8Array, extensions: readonly string[] = []): string {
+  return `${origin}\n${size}\n${toBase64(rootHash)}\n${extensions.map((line) => `${line}\n`).join('')}`;
+}
+
+/** The extension line naming the checkpoint signed before this one (size 0 for the first). */
+export const PREVIOUS_EXTENSION = 'fabrik-previous';
+
+/** `fabrik-previous <size> <base64 root>`: chains each checkpoint to its predecessor, so deleting one shows. */
+export function formatPreviousExtension(size: number, rootHash: Uint8Array): string {
+  return `${PREVIOUS_EXTENSION} ${size} ${toBase64(rootHash)}`;
+}
+
+/**
+ * The predecessor a checkpoint names: undefined when it names none (made before fabrik chained
+ * them), the broken rule as a string when the line is malformed.
+ */
+export function safeParsePrevious(checkpoint: Checkpoint): { size: number; rootHash: Uint8Array } | string | undefined {
+  const lines = checkpoint.extensions.filter((line) => line.startsWith(`${PREVIOUS_EXTENSION} `));
+  if (lines.length === 0) return undefined;
+  if (lines.length > 1) return `checkpoint has more than one ${PREVIOUS_EXTENSION} line`;
+  const [, sizeText = '', rootText = '', ...rest] = lines[0]!.split(' ');
+  const rootHash = safeFromBase64(rootText);
+  if (!/^(?:0|[1-9][0-9]*)$/.test(sizeText) || rootHash === null || rootHash.length !== HASH_SIZE || rest.length > 0) {
+    return `checkpoint ${PREVIOUS_EXTENSION} line must read "${PREVIOUS_EXTENSION} <size> <base64 root>"`;
+  }
+  const size = Number(sizeText);
+  if (size >= checkpoint.size) return `checkpoint ${PREVIOUS_EXTENSION} size ${size} is not below its own size ${checkpoint.size}`;
+  return { size, rootHash };
 }
 
 /** Parses checkpoint note text strictly; returns the broken rule as a string when malformed. */

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openAuditLog, type AuditEntryInput, type AuditLog, type AuditLogOptions } from './audit-log.ts';
+import { nodePosition } from './audit-store.ts';
+import { leafHash, MerkleFrontier } from './merkle.ts';
 
 /** A real SQLite file in a fresh temp dir, in WAL mode as the store opens it, for the audit tests. */
 export interface TestLog {
@@ -51,4 +53,25 @@ export function fill(test: TestLog, count: number): void {
     for (let j = i; j < Math.min(count, i + 100); j++) test.log.append(sampleInput(j + 1));
     test.db.exec('COMMIT');
   }
+}
+
+/** The triggers an attacker with write access to the file drops first. */
+export const AUDIT_TRIGGERS = ['audit_entries', 'audit_nodes', 'audit_checkpoints'].flatMap((table) => [`${table}_no_update`, `${table}_no_delete`, `${table}_append_only`]);
+
+/** Drops the audit triggers, as anyone who can write the database file can. */
+export function dropAuditTriggers(db: DatabaseSync): void {
+  for (const trigger of AUDIT_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
+}
+
+/** Rewrites every stored hash so it matches the entries table as it now is: a careful attacker. */
+export function rewriteAllHashes(db: DatabaseSync): void {
+  const rows = db.prepare('SELECT seq, entry FROM audit_entries ORDER BY seq').all() as { seq: number; entry: string }[];
+  db.exec('DELETE FROM audit_nodes');
+  const insert = db.prepare('INSERT INTO audit_nodes (pos, level, idx, hash) VALUES (?, ?, ?, ?)');
+  const frontier = new MerkleFrontier();
+  rows.forEach((row, index) => {
+    const leaf = leafHash(row.entry);
+    insert.run(nodePosition(0, index), 0, index, leaf);
+    frontier.append(leaf, (level, nodeIndex, hash) => insert.run(nodePosition(level, nodeIndex), level, nodeIndex, hash));
+  });
 }

@@ -42,13 +42,8 @@ export function serializeProof(proof: InclusionProof): Uint8Array {
   return new Uint8Array(Buffer.from(`${canonicalize(proof)}\n`, 'utf8'));
 }
 
-/**
- * Checks a proof file without any database. The bytes must be exactly the canonical serialisation
- * of what they parse to, so no byte can change without being rejected; the entry and path must
- * reach the checkpoint's root at its size, and the checkpoint must be signed by the given
- * verifier key (or, when none is given, by the key embedded in the proof). Throws proof_invalid.
- */
-export function checkProof(bytes: Uint8Array, options: { verifierKey?: string } = {}): CheckedProof {
+/** Parses a proof file's bytes, which must be exactly RFC 8785 canonical JSON and one newline; throws invalid(rule) otherwise. */
+export function parseCanonicalJsonFile(bytes: Uint8Array, invalid: (rule: string) => Error): unknown {
   let text: string;
   try {
     // ignoreBOM keeps a byte-order mark as a character, so it fails the canonical check below.
@@ -70,7 +65,17 @@ export function checkProof(bytes: Uint8Array, options: { verifierKey?: string } 
     throw invalid(`the file holds a value outside JSON: ${(error as Error).message}`);
   }
   if (`${canonical}\n` !== text) throw invalid('the file is not in canonical form (RFC 8785 JSON followed by one newline): it was altered');
+  return parsed;
+}
 
+/**
+ * Checks a proof file without any database. The bytes must be exactly the canonical serialisation
+ * of what they parse to, so no byte can change without being rejected; the entry and path must
+ * reach the checkpoint's root at its size, and the checkpoint must be signed by the given
+ * verifier key (or, when none is given, by the key embedded in the proof). Throws proof_invalid.
+ */
+export function checkProof(bytes: Uint8Array, options: { verifierKey?: string } = {}): CheckedProof {
+  const parsed = parseCanonicalJsonFile(bytes, invalid);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('the proof must be a JSON object');
   const proof = parsed as Record<string, unknown>;
   const keys = Object.keys(proof).sort();

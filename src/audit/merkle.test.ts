@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { emptyRootHash, inclusionPath, leafHash, MerkleFrontier, nodeHash, rootFromInclusionPath, rootFromLeafHashes, rootFromSubtrees, splitPoint } from './merkle.ts';
+import { consistencyPath, emptyRootHash, inclusionPath, leafHash, MerkleFrontier, nodeHash, rootFromInclusionPath, rootFromLeafHashes, rootFromSubtrees, splitPoint, verifyConsistencyPath } from './merkle.ts';
 import { toHex } from './strict-encoding.ts';
 
 // RFC 6962 reference vectors as used by Certificate Transparency and transparency-dev/merkle
@@ -184,3 +184,109 @@ test('the frontier reports each interior node once, with its level and index', (
   assert.equal(frontier.size, 8);
   assert.equal(toHex(nodeHash(leaves[0]!, leaves[1]!)), NODE_HASHES[1]![0]);
 });
+
+// transparency-dev/merkle proof/verify_test.go: consistencyProofs (sizes over the same eight leaves).
+const CONSISTENCY_PROOFS: { oldSize: number; newSize: number; path: string[] }[] = [
+  { oldSize: 1, newSize: 1, path: [] },
+  {
+    oldSize: 1,
+    newSize: 8,
+    path: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    oldSize: 6,
+    newSize: 8,
+    path: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+  {
+    oldSize: 2,
+    newSize: 5,
+    path: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+  },
+  {
+    oldSize: 6,
+    newSize: 7,
+    path: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+];
+
+test('RFC 6962 reference consistency proofs: generated from stored subtrees and verified', () => {
+  const lookup = lookupIn(perfectSubtrees(leaves));
+  for (const vector of CONSISTENCY_PROOFS) {
+    const path = consistencyPath(vector.oldSize, vector.newSize, lookup);
+    assert.deepEqual(path.map(toHex), vector.path, `proof ${vector.oldSize} → ${vector.newSize}`);
+    assert.equal(verifyConsistencyPath(vector.oldSize, vector.newSize, fromHex(ROOTS[vector.oldSize]!), fromHex(ROOTS[vector.newSize]!), path.map((hash) => hash)), true);
+  }
+});
+
+/** SUBPROOF of RFC 9162 §2.1.4.1, written straight from the recursive definition over a list of leaves. */
+function naiveSubproof(m: number, list: readonly Uint8Array[], complete: boolean): Uint8Array[] {
+  const n = list.length;
+  if (m === n) return complete ? [] : [rootFromLeafHashes(list)];
+  const k = splitPoint(n);
+  if (m <= k) return [...naiveSubproof(m, list.slice(0, k), complete), rootFromLeafHashes(list.slice(k))];
+  return [...naiveSubproof(m - k, list.slice(k), false), rootFromLeafHashes(list.slice(0, k))];
+}
+
+test('consistency proofs equal the recursive definition and verify for every 1 ≤ m ≤ n ≤ 64; every corruption fails', () => {
+  const leafList = Array.from({ length: 64 }, (_, i) => leafHash(`entry ${i}`));
+  const lookup = lookupIn(perfectSubtrees(leafList));
+  const roots = Array.from({ length: 65 }, (_, size) => rootFromLeafHashes(leafList.slice(0, size)));
+  const other = leafHash('another entry');
+  let checked = 0;
+  for (let n = 1; n <= 64; n++) {
+    for (let m = 1; m <= n; m++) {
+      const path = consistencyPath(m, n, lookup);
+      const expected = m === n ? [] : naiveSubproof(m, leafList.slice(0, n), true);
+      assert.deepEqual(path.map(toHex), expected.map(toHex), `proof ${m} → ${n}`);
+      assert.equal(verifyConsistencyPath(m, n, roots[m]!, roots[n]!, path), true, `proof ${m} → ${n} does not verify`);
+      const rejects = (what: string, oldSize: number, newSize: number, oldRoot: Uint8Array, newRoot: Uint8Array, bad: Uint8Array[]): void => {
+        assert.equal(verifyConsistencyPath(oldSize, newSize, oldRoot, newRoot, bad), false, `proof ${m} → ${n} verified with ${what}`);
+      };
+      if (m < n) {
+        rejects('old size - 1', m - 1, n, roots[m]!, roots[n]!, path);
+        rejects('old size + 1', m + 1, n, roots[m]!, roots[n]!, path);
+        // As in transparency-dev's corruption table: a new size of another height (n ± 1 can be the
+        // same shape of hashes, which a proof over opaque hashes cannot tell apart).
+        rejects('new size × 2', m, 2 * n, roots[m]!, roots[n]!, path);
+        if (Math.floor(n / 2) >= m) rejects('new size / 2', m, Math.floor(n / 2), roots[m]!, roots[n]!, path);
+        rejects('a wrong old root', m, n, other, roots[n]!, path);
+        rejects('a wrong new root', m, n, roots[m]!, other, path);
+        rejects('swapped roots', m, n, roots[n]!, roots[m]!, path);
+        rejects('an empty proof', m, n, roots[m]!, roots[n]!, []);
+        rejects('a hash appended', m, n, roots[m]!, roots[n]!, [...path, roots[m]!]);
+        rejects('a hash prepended', m, n, roots[m]!, roots[n]!, [path[0]!, ...path]);
+        rejects('the last hash removed', m, n, roots[m]!, roots[n]!, path.slice(0, -1));
+        path.forEach((hash, index) => {
+          const flipped = new Uint8Array(hash);
+          flipped[index % HASH_BYTES]! ^= 0x10;
+          rejects(`hash ${index} changed`, m, n, roots[m]!, roots[n]!, path.map((item, j) => (j === index ? flipped : item)));
+        });
+        // A prefix that differs in one leaf has another root: no proof can tie it to this tree.
+        const forged = leafList.slice(0, m).map((leaf, i) => (i === m - 1 ? other : leaf));
+        rejects('the old root of a rewritten prefix', m, n, rootFromLeafHashes(forged), roots[n]!, path);
+      } else {
+        rejects('a non-empty proof for equal sizes', m, n, roots[m]!, roots[n]!, [roots[m]!]);
+        rejects('different roots at equal sizes', m, n, roots[m]!, other, []);
+      }
+      checked++;
+    }
+  }
+  assert.equal(checked, (64 * 65) / 2);
+  assert.equal(verifyConsistencyPath(0, 5, emptyRootHash(), roots[5]!, []), true, 'every tree extends the empty tree');
+  assert.equal(verifyConsistencyPath(3, 2, roots[3]!, roots[2]!, []), false, 'a tree cannot shrink');
+});
+
+const HASH_BYTES = 32;

@@ -184,3 +184,77 @@ export class MerkleFrontier {
     return root;
   }
 }
+
+/**
+ * The RFC 9162 §2.1.4.1 consistency proof between the tree of the first `oldSize` leaves and the
+ * tree of `newSize` leaves: SUBPROOF(m, D[0:n], true), from stored perfect subtrees. Empty when the
+ * sizes are equal or the old tree is empty (nothing to prove).
+ */
+export function consistencyPath(oldSize: number, newSize: number, lookup: SubtreeHashLookup): Uint8Array[] {
+  if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 0 || oldSize > newSize) {
+    throw new RangeError(`consistency proof: old size ${oldSize} must be from 0 to the new size ${newSize}`);
+  }
+  if (oldSize === 0 || oldSize === newSize) return [];
+  const path: Uint8Array[] = [];
+  // Iterative SUBPROOF: walk down from the root; hashes found on the way belong after the ones below.
+  let start = 0;
+  let width = newSize;
+  let m = oldSize;
+  let complete = true;
+  while (m !== width) {
+    const k = splitPoint(width);
+    if (m <= k) {
+      path.push(subtreeRangeRoot(start + k, start + width, lookup));
+      width = k;
+    } else {
+      path.push(subtreeRangeRoot(start, start + k, lookup));
+      start += k;
+      width -= k;
+      m -= k;
+      complete = false;
+    }
+  }
+  // SUBPROOF(m, D[m], b): nothing when this subtree is the whole old tree, else its own hash.
+  if (!complete) path.push(subtreeRangeRoot(start, start + width, lookup));
+  return path.reverse();
+}
+
+/**
+ * Checks an RFC 9162 §2.1.4.2 consistency proof: true when `path` shows that the tree of `oldSize`
+ * leaves with root `oldRoot` is a prefix of the tree of `newSize` leaves with root `newRoot`.
+ */
+export function verifyConsistencyPath(oldSize: number, newSize: number, oldRoot: Uint8Array, newRoot: Uint8Array, path: readonly Uint8Array[]): boolean {
+  if (!Number.isSafeInteger(oldSize) || !Number.isSafeInteger(newSize) || oldSize < 0 || oldSize > newSize) return false;
+  if (path.some((hash) => hash.byteLength !== HASH_SIZE)) return false;
+  if (oldSize === newSize) return path.length === 0 && Buffer.compare(oldRoot, newRoot) === 0;
+  // Every tree extends the empty one.
+  if (oldSize === 0) return path.length === 0;
+  if (path.length === 0) return false;
+  const hashes = isPowerOfTwo(oldSize) ? [oldRoot, ...path] : [...path];
+  let fn = oldSize - 1;
+  let sn = newSize - 1;
+  while (fn % 2 === 1) {
+    fn = (fn - 1) / 2;
+    sn = Math.floor(sn / 2);
+  }
+  let fr = hashes[0]!;
+  let sr = hashes[0]!;
+  for (const c of hashes.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn /= 2;
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && Buffer.compare(fr, oldRoot) === 0 && Buffer.compare(sr, newRoot) === 0;
+}

@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { openAuditLog, type AuditVerifyReport } from './audit-log.ts';
 import { nodePosition } from './audit-store.ts';
 import { canonicalize } from './canonical-json.ts';
-import { leafHash, MerkleFrontier } from './merkle.ts';
+import { leafHash } from './merkle.ts';
 import { generateNoteSigner, signNote } from './signed-note.ts';
 import { formatCheckpoint } from './checkpoint.ts';
-import { createTestLog, fill, type TestLog } from './create-test-log.ts';
+import { createTestLog, dropAuditTriggers, fill, rewriteAllHashes, type TestLog } from './create-test-log.ts';
 
 /**
  * Tampering by hand: each case copies a real, verified log file, drops the triggers (as an attacker
@@ -17,14 +17,12 @@ import { createTestLog, fill, type TestLog } from './create-test-log.ts';
  * bad entry. verify must not rely on the triggers, so none of this goes through the AuditLog API.
  */
 
-const TRIGGERS = ['audit_entries', 'audit_nodes', 'audit_checkpoints'].flatMap((table) => [`${table}_no_update`, `${table}_no_delete`, `${table}_append_only`]);
-
 function attack(base: TestLog, name: string, edit: (db: DatabaseSync) => void, verifyOptions: { workers?: number } = {}): AuditVerifyReport {
   const path = join(base.dir, `${name}.db`);
   copyFileSync(base.path, path);
   const db = new DatabaseSync(path);
   db.exec('PRAGMA synchronous = OFF');
-  for (const trigger of TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
+  dropAuditTriggers(db);
   db.exec('BEGIN');
   edit(db);
   db.exec('COMMIT');
@@ -44,19 +42,6 @@ function setEntry(db: DatabaseSync, seq: number, change: (entry: Record<string, 
   const text = canonicalize(entry);
   db.prepare('UPDATE audit_entries SET entry = ? WHERE seq = ?').run(text, seq);
   return text;
-}
-
-/** Rewrites every stored hash so it matches the entries table as it now is: a careful attacker. */
-function rewriteAllHashes(db: DatabaseSync): void {
-  const rows = db.prepare('SELECT seq, entry FROM audit_entries ORDER BY seq').all() as { seq: number; entry: string }[];
-  db.exec('DELETE FROM audit_nodes');
-  const insert = db.prepare('INSERT INTO audit_nodes (pos, level, idx, hash) VALUES (?, ?, ?, ?)');
-  const frontier = new MerkleFrontier();
-  rows.forEach((row, index) => {
-    const leaf = leafHash(row.entry);
-    insert.run(nodePosition(0, index), 0, index, leaf);
-    frontier.append(leaf, (level, nodeIndex, hash) => insert.run(nodePosition(level, nodeIndex), level, nodeIndex, hash));
-  });
 }
 
 function assertFirstBad(report: AuditVerifyReport, seq: number, reason: RegExp): void {
@@ -164,7 +149,7 @@ describe('verify names the first bad entry after tampering by hand (300 entries,
       db.exec('DELETE FROM audit_entries WHERE seq > 260');
       db.exec(`DELETE FROM audit_nodes WHERE pos > ${260 * 64 + 63}`);
     });
-    assertFirstBad(report, 261, /checkpoint at size 300 is signed but only 260 entries remain/);
+    assertFirstBad(report, 261, /checkpoint at size 300 is signed but the log has 260 entries/);
   });
 
   test('modified with every stored hash rewritten to match: the signed checkpoints narrow it to 101..150', () => {

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { nodePosition, type AuditStore } from './audit-store.ts';
-import { safeParseCheckpoint } from './checkpoint.ts';
-import { HASH_SIZE, MerkleFrontier } from './merkle.ts';
+import { safeOpenSavedCheckpoint, type SavedCheckpoint } from './checkpoint-anchor.ts';
+import { safeParseCheckpoint, safeParsePrevious } from './checkpoint.ts';
+import { emptyRootHash, HASH_SIZE, MerkleFrontier } from './merkle.ts';
 import { safeOpenNote, type NoteVerifier } from './signed-note.ts';
+import { plural } from '../shared/plural.ts';
 import { toHex } from './strict-encoding.ts';
 import { CHUNK_LEVEL, CHUNK_ROWS, levelOffset, verifyChunk, type ChunkResult } from './verify-chunk.ts';
 import { createVerifyPool, type VerifyPool } from './verify-pool.ts';
@@ -28,6 +30,17 @@ export interface AuditVerifyOptions {
   onProgress?: (done: number, total: number) => void;
   /** Worker threads to hash with; default: one per CPU up to 4, none for small logs. 0 runs inline. */
   workers?: number;
+  /**
+   * Checkpoints are signed every this many entries: when at least this many entries follow the
+   * latest signed checkpoint, checkpoints were deleted. Without it any uncovered tail is accepted.
+   */
+  checkpointEvery?: number;
+  /**
+   * Signed checkpoints kept outside the database (fabrik's own copy beside the key, an auditor's
+   * saved one): each must be signed by the log's key, be in the checkpoint table, and its root must
+   * equal the root recomputed over the first `size` entries.
+   */
+  against?: { source: string; note: string }[];
 }
 
 /** Beyond this the report says how many more there were instead of listing them. */
@@ -39,6 +52,8 @@ interface CheckedCheckpoint {
   size: number;
   rootHex: string | null;
   problem: string | null;
+  /** The predecessor the signed note names; undefined for checkpoints made before they were chained. */
+  previous?: { size: number; rootHex: string };
 }
 
 interface Chunk {
@@ -77,6 +92,11 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
 
   const checkpointRows = store.checkpoints().map((row) => checkCheckpoint(row, verifier));
   let nextCheckpoint = 0;
+  const external = (options.against ?? []).map((saved) => safeOpenSavedCheckpoint(saved.note, verifier, saved.source));
+  // The roots recomputed at the sizes of the external checkpoints, as the chunks go by.
+  const externalSizes = [...new Set(external.flatMap((saved) => (typeof saved === 'string' ? [] : [saved.size])))].sort((a, b) => a - b);
+  const recomputedRoots = new Map<number, string>([[0, toHex(emptyRootHash())]]);
+  let nextExternal = 0;
   const rootMismatches: { size: number; previousGood: number }[] = [];
   let lastGoodCheckpoint = 0;
 
@@ -173,6 +193,13 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
       if (toHex(ahead.root()) === checkpoint.rootHex) lastGoodCheckpoint = checkpoint.size;
       else rootMismatches.push({ size: checkpoint.size, previousGood: lastGoodCheckpoint });
     }
+    while (nextExternal < externalSizes.length && externalSizes[nextExternal]! <= end) {
+      const size = externalSizes[nextExternal++]!;
+      if (size <= chunk.start) continue;
+      const ahead = frontier.clone();
+      appendChunkPrefix(ahead, result.hashes, count, size - chunk.start);
+      recomputedRoots.set(size, toHex(ahead.root()));
+    }
     appendChunkPrefix(frontier, result.hashes, count, count, compareAboveChunks);
     options.onProgress?.(end, total);
   };
@@ -243,6 +270,9 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
     // Stored leaves past the last row: the tail of the log was cut off.
     if (store.lastHashedSeq() > previousSeq) report(previousSeq + 1, `entry ${previousSeq + 1} has a stored leaf hash but no row: the log was truncated`);
     finishCheckpoints(checkpointRows, position, rootMismatches, problems, report);
+    checkChain(checkpointRows, report);
+    checkCoverage(checkpointRows, position, options.checkpointEvery, report);
+    for (const saved of external) checkExternal(saved, checkpointRows, position, recomputedRoots, report);
 
     problems.sort((a, b) => a.seq - b.seq);
     if (omitted > 0) problems.push({ seq: problems.at(-1)!.seq, reason: `and ${omitted} more problems not listed` });
@@ -281,7 +311,7 @@ function finishCheckpoints(
   for (const checkpoint of checkpoints) {
     if (checkpoint.problem !== null) report(previous + 1, `checkpoint at size ${checkpoint.size}: ${checkpoint.problem}`);
     else if (checkpoint.size > rowCount) {
-      report(rowCount + 1, `checkpoint at size ${checkpoint.size} is signed but only ${rowCount} entries remain: entries ${rowCount + 1}..${checkpoint.size} were removed (truncated)`);
+      report(rowCount + 1, `checkpoint at size ${checkpoint.size} is signed but the log has ${plural(rowCount, 'entry', 'entries')}: entries ${rowCount + 1}..${checkpoint.size} were removed (truncated)`);
     }
     previous = checkpoint.size;
   }
@@ -303,6 +333,67 @@ function finishCheckpoints(
   }
 }
 
+/** Each checkpoint names the one signed before it; a missing link is a deleted checkpoint. */
+function checkChain(checkpoints: CheckedCheckpoint[], report: (seq: number, reason: string) => void): void {
+  checkpoints.forEach((checkpoint, index) => {
+    if (checkpoint.problem !== null || checkpoint.previous === undefined) return;
+    const before = index === 0 ? { size: 0, rootHex: toHex(emptyRootHash()), problem: null } : checkpoints[index - 1]!;
+    const named = checkpoint.previous;
+    if (named.size > before.size) {
+      report(
+        before.size + 1,
+        `the checkpoint at size ${checkpoint.size} was signed after one at size ${named.size}, which is not in the database ` +
+          `(the one before it there is ${before.size === 0 ? 'none' : `at size ${before.size}`}): a checkpoint was deleted`,
+      );
+    } else if (named.size < before.size) {
+      report(before.size, `the checkpoint at size ${before.size} is not the one the checkpoint at size ${checkpoint.size} was signed after (size ${named.size}): checkpoints were inserted or reordered`);
+    } else if (before.problem === null && before.rootHex !== null && named.rootHex !== before.rootHex) {
+      report(Math.max(1, before.size), `the checkpoint at size ${checkpoint.size} names a predecessor at size ${named.size} with another root than the one stored: a checkpoint was replaced`);
+    }
+  });
+}
+
+/** Entries past the latest valid checkpoint: fewer than checkpointEvery may wait for the next one. */
+function checkCoverage(checkpoints: CheckedCheckpoint[], rowCount: number, checkpointEvery: number | undefined, report: (seq: number, reason: string) => void): void {
+  if (checkpointEvery === undefined) return;
+  const covered = Math.max(0, ...checkpoints.filter((checkpoint) => checkpoint.problem === null && checkpoint.size <= rowCount).map((checkpoint) => checkpoint.size));
+  if (rowCount - covered < checkpointEvery) return;
+  report(
+    covered + 1,
+    `entries ${covered + 1}..${rowCount} are not covered by any signed checkpoint (${covered === 0 ? 'there is none' : `the latest covers ${covered}`}), ` +
+      `but one is signed at least every ${checkpointEvery} entries: checkpoints were deleted`,
+  );
+}
+
+/** A checkpoint kept outside the database must be in the log, unchanged. */
+function checkExternal(
+  saved: SavedCheckpoint | string,
+  checkpoints: CheckedCheckpoint[],
+  rowCount: number,
+  recomputedRoots: Map<number, string>,
+  report: (seq: number, reason: string) => void,
+): void {
+  if (typeof saved === 'string') {
+    report(1, `${saved}: it is not a checkpoint signed by this log's key`);
+    return;
+  }
+  const rootHex = toHex(saved.rootHash);
+  if (saved.size > rowCount) {
+    report(rowCount + 1, `${saved.source} holds a checkpoint signed at size ${saved.size}, but the log has ${plural(rowCount, 'entry', 'entries')}: entries ${rowCount + 1}..${saved.size} were removed`);
+    return;
+  }
+  if (recomputedRoots.get(saved.size) !== rootHex) {
+    report(
+      1,
+      `${saved.source} holds a checkpoint at size ${saved.size} whose root differs from the root recomputed over entries 1..${saved.size}: ` +
+        `the log was rewritten (with its hashes and checkpoints) somewhere in entries 1..${saved.size}`,
+    );
+  }
+  if (saved.size > 0 && !checkpoints.some((checkpoint) => checkpoint.size === saved.size && checkpoint.rootHex === rootHex)) {
+    report(saved.size, `${saved.source} holds the checkpoint signed at size ${saved.size}, and the database no longer has it: checkpoints were deleted or replaced`);
+  }
+}
+
 function checkCheckpoint(row: { size: number; root: string; note: string }, verifier: NoteVerifier): CheckedCheckpoint {
   const size = Number(row.size);
   const opened = safeOpenNote(row.note, verifier);
@@ -313,7 +404,9 @@ function checkCheckpoint(row: { size: number; root: string; note: string }, veri
   if (checkpoint.size !== size || rootHex !== row.root) {
     return { size, rootHex: null, problem: `the signed note says size ${checkpoint.size} root ${rootHex}, the row says size ${size} root ${row.root}` };
   }
-  return { size, rootHex, problem: null };
+  const previous = safeParsePrevious(checkpoint);
+  if (typeof previous === 'string') return { size, rootHex: null, problem: previous };
+  return previous === undefined ? { size, rootHex, problem: null } : { size, rootHex, problem: null, previous: { size: previous.size, rootHex: toHex(previous.rootHash) } };
 }
 
 /** The stored hashes written by the appends of these seqs, read one run of consecutive seqs at a time. */

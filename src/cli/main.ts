@@ -1,7 +1,15 @@
 import { FabrikError, toFabrikError } from '../shared/errors.ts';
 import { CODE_VERSION } from '../shared/version.ts';
 import { formatHelp, parseCommandArgs, type Command } from './command.ts';
-import { auditCheckProofCommand, auditLogCommand, auditProofCommand, auditVerifyCommand } from './commands/audit.ts';
+import {
+  auditCheckConsistencyCommand,
+  auditCheckpointCommand,
+  auditCheckProofCommand,
+  auditConsistencyCommand,
+  auditLogCommand,
+  auditProofCommand,
+  auditVerifyCommand,
+} from './commands/audit.ts';
 import { datasetBuildCommand, datasetListCommand, datasetShowCommand } from './commands/dataset.ts';
 import { demoCommand } from './commands/demo.ts';
 import { documentShowCommand, documentsCommand } from './commands/documents.ts';
@@ -28,6 +36,9 @@ export const COMMANDS: Command[] = [
   auditVerifyCommand,
   auditProofCommand,
   auditCheckProofCommand,
+  auditCheckpointCommand,
+  auditConsistencyCommand,
+  auditCheckConsistencyCommand,
   auditLogCommand,
   engineSimCommand,
   serveCommand,

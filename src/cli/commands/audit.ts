@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { checkProof, serializeProof } from '../../audit/audit-log.ts';
+import { checkConsistencyProof, checkProof, serializeConsistencyProof, serializeProof } from '../../audit/audit-log.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { integerOption, JSON_OPTION, stringOption, type Command } from '../command.ts';
+import { plural } from '../../shared/plural.ts';
+import { integerOption, JSON_OPTION, stringOption, type Command, type CommandInput } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson, table } from '../output.ts';
 import { createProgress } from '../progress.ts';
@@ -9,24 +10,33 @@ import { createProgress } from '../progress.ts';
 export const auditVerifyCommand: Command = {
   name: 'audit verify',
   summary: 'Recompute the whole audit log (Merkle tree, signed checkpoints) and name the first bad entry.',
-  usage: 'fabrik audit verify [--json]',
-  description: 'Exit status 0 when the log verifies, 3 when it does not.',
-  options: { json: JSON_OPTION },
+  usage: 'fabrik audit verify [--against CHECKPOINT-FILE]... [--json]',
+  description:
+    'Also checks the log against the last checkpoint fabrik signed ($FABRIK_HOME/keys/audit.checkpoint) and against\n' +
+    'each --against file: a checkpoint saved earlier (`fabrik audit checkpoint --out FILE`) must still be in the log\n' +
+    'with the same root, so any rewrite of the entries it covers shows, even one re-signed with the key.\n' +
+    'Exit status 0 when the log verifies, 3 when it does not.',
+  options: {
+    against: { type: 'string', multiple: true, description: 'a saved signed checkpoint the log must still contain (repeatable)' },
+    json: JSON_OPTION,
+  },
   positionals: [0, 0],
   async run({ values }) {
+    const against = await Promise.all(((values.against as string[] | undefined) ?? []).map(async (file) => ({ source: file, note: await readInputFile(file, 'against') })));
     const context = openContext();
     const progress = createProgress('verify');
     try {
       progress.start(context.store.audit.size());
-      const report = context.store.audit.verify({ onProgress: (done) => progress.update(done) });
+      const report = context.store.audit.verify({ onProgress: (done) => progress.update(done), against });
       progress.stop();
       if (values.json === true) {
         printJson(report);
       } else if (report.ok) {
-        process.stdout.write(`audit log OK: ${report.size} entries, ${report.checkpoints} signed checkpoints verified\n`);
+        const saved = against.length === 0 ? '' : `; it contains ${plural(against.length, 'saved checkpoint')} unchanged`;
+        process.stdout.write(`audit log OK: ${plural(report.size, 'entry', 'entries')}, ${plural(report.checkpoints, 'signed checkpoint')} verified${saved}\n`);
       } else {
         const first = report.firstBad;
-        process.stdout.write(`audit log FAILED verification: ${report.problems.length} problem(s)\n`);
+        process.stdout.write(`audit log FAILED verification: ${plural(report.problems.length, 'problem')}\n`);
         if (first !== null) process.stdout.write(`  first bad entry: seq ${first.seq}: ${first.reason}\n`);
         for (const problem of report.problems.slice(0, 20)) process.stdout.write(`  - seq ${problem.seq}: ${problem.reason}\n`);
       }
@@ -49,11 +59,15 @@ export const auditProofCommand: Command = {
   },
   positionals: [1, 1],
   async run({ positionals, values }) {
-    const seq = integerOption({ seq: positionals[0] }, 'seq', 0, 1, Number.MAX_SAFE_INTEGER);
+    const raw = positionals[0] as string;
     const context = openContext();
     try {
       const size = context.store.audit.size();
-      if (seq > size) throw new FabrikError('not_found', `seq must be from 1 to ${size} (the log has ${size} entries); got ${seq}`, { param: 'seq' });
+      if (size === 0) throw new FabrikError('not_found', 'the audit log has no entries yet', { param: 'seq' });
+      const rule = `the entry number must be a whole number from 1 to ${size}; got ${JSON.stringify(raw)}`;
+      if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) throw new FabrikError('invalid_option', rule, { param: 'seq' });
+      const seq = Number(raw);
+      if (seq > size) throw new FabrikError('not_found', `${rule} (the log has ${plural(size, 'entry', 'entries')})`, { param: 'seq' });
       const bytes = serializeProof(context.store.audit.proof(seq));
       const out = stringOption(values, 'out');
       if (out === undefined) {
@@ -83,15 +97,8 @@ export const auditCheckProofCommand: Command = {
   positionals: [1, 1],
   async run({ positionals, values }) {
     const file = positionals[0] as string;
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(file));
-    } catch (error) {
-      throw new FabrikError('path_not_found', `${file}: cannot be read: ${(error as Error).message}`, { param: 'file' });
-    }
-    let verifierKey = stringOption(values, 'key');
-    const keyFile = stringOption(values, 'key-file');
-    if (keyFile !== undefined) verifierKey = (await readFile(keyFile, 'utf8')).trim();
+    const bytes = await readInputBytes(file, 'file');
+    const verifierKey = await verifierKeyOption(values);
     try {
       const result = checkProof(bytes, verifierKey === undefined ? {} : { verifierKey });
       if (values.json === true) printJson(result);
@@ -128,3 +135,134 @@ export const auditLogCommand: Command = {
     }
   },
 };
+
+export const auditCheckpointCommand: Command = {
+  name: 'audit checkpoint',
+  summary: 'Print (or save) the latest signed checkpoint, signing one first if entries are not yet covered.',
+  usage: 'fabrik audit checkpoint [--out FILE] [--json]',
+  description:
+    'An auditor keeps the file: `fabrik audit verify --against FILE` and `fabrik audit check-consistency` later show\n' +
+    'whether the log still extends it. The file is the C2SP signed note, as stored.',
+  options: {
+    out: { type: 'string', short: 'o', description: 'write the checkpoint here instead of stdout' },
+    json: JSON_OPTION,
+  },
+  positionals: [0, 0],
+  async run({ values }) {
+    const context = openContext();
+    try {
+      const checkpoint = context.store.audit.checkpoint();
+      if (checkpoint === null) throw new FabrikError('not_found', 'the audit log has no entries yet, so there is no checkpoint to save', { param: 'checkpoint' });
+      const out = stringOption(values, 'out');
+      if (out !== undefined) await writeFile(out, checkpoint.note);
+      if (values.json === true) printJson({ size: checkpoint.size, rootHash: checkpoint.rootHash, note: checkpoint.note, ...(out === undefined ? {} : { out }) });
+      else if (out === undefined) process.stdout.write(checkpoint.note);
+      else process.stdout.write(`checkpoint at size ${checkpoint.size} (root ${checkpoint.rootHash}) written to ${out}\n`);
+      return 0;
+    } finally {
+      context.close();
+    }
+  },
+};
+
+export const auditConsistencyCommand: Command = {
+  name: 'audit consistency',
+  summary: 'Write an RFC 9162 consistency proof from the signed checkpoint at OLD-SIZE to the latest one.',
+  usage: 'fabrik audit consistency <old-size> [--out FILE] [--json]',
+  description: 'The proof file is self-contained: `fabrik audit check-consistency FILE` verifies it without the database.',
+  options: {
+    out: { type: 'string', short: 'o', description: 'write the proof here instead of stdout' },
+    json: JSON_OPTION,
+  },
+  positionals: [1, 1],
+  async run({ positionals, values }) {
+    const raw = positionals[0] as string;
+    if (!/^[0-9]+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+      throw new FabrikError('invalid_option', `the old size must be a whole number from 1 (the size of a signed checkpoint); got ${JSON.stringify(raw)}`, { param: 'old-size' });
+    }
+    const context = openContext();
+    try {
+      const proof = context.store.audit.consistency(Number(raw));
+      const bytes = serializeConsistencyProof(proof);
+      const out = stringOption(values, 'out');
+      if (out === undefined) {
+        process.stdout.write(bytes);
+      } else {
+        await writeFile(out, bytes);
+        if (values.json === true) printJson({ oldSize: Number(raw), out, bytes: bytes.byteLength });
+        else process.stdout.write(`consistency proof from size ${raw} to the latest checkpoint written to ${out}\n`);
+      }
+      return 0;
+    } finally {
+      context.close();
+    }
+  },
+};
+
+export const auditCheckConsistencyCommand: Command = {
+  name: 'audit check-consistency',
+  summary: 'Verify a consistency proof file offline: the newer checkpoint extends the older one, nothing rewritten.',
+  usage: 'fabrik audit check-consistency <file> [--key VERIFIER-KEY | --key-file FILE] [--against CHECKPOINT-FILE] [--json]',
+  description:
+    'Pin the log\'s verifier key with --key or --key-file; give the checkpoint you saved earlier with --against, and the\n' +
+    'proof must start from exactly that tree. Exit status 0 valid, 3 invalid.',
+  options: {
+    key: { type: 'string', description: 'the note verifier key, <name>+<hex id>+<base64 key>' },
+    'key-file': { type: 'string', description: 'a file holding the verifier key' },
+    against: { type: 'string', description: 'the signed checkpoint you saved earlier (`fabrik audit checkpoint --out`)' },
+    json: JSON_OPTION,
+  },
+  positionals: [1, 1],
+  async run({ positionals, values }) {
+    const file = positionals[0] as string;
+    const bytes = await readInputBytes(file, 'file');
+    const verifierKey = await verifierKeyOption(values);
+    const againstFile = stringOption(values, 'against');
+    const savedCheckpoint = againstFile === undefined ? undefined : await readInputFile(againstFile, 'against');
+    try {
+      const result = checkConsistencyProof(bytes, { ...(verifierKey === undefined ? {} : { verifierKey }), ...(savedCheckpoint === undefined ? {} : { savedCheckpoint }) });
+      if (values.json === true) {
+        printJson(result);
+      } else {
+        const notes = [
+          ...(result.trustedEmbeddedKey ? ['note: checked against the key embedded in the proof; pass --key-file to pin the log\'s key'] : []),
+          ...(result.matchedSavedCheckpoint ? [] : ['note: no --against checkpoint given; the old checkpoint is the one in the proof']),
+        ];
+        process.stdout.write(
+          `consistency OK: the log ${result.origin} at size ${result.newSize} (root ${result.newRootHash}) extends size ${result.oldSize} (root ${result.oldRootHash})\n` +
+            notes.map((note) => `  ${note}\n`).join(''),
+        );
+      }
+      return 0;
+    } catch (error) {
+      if (!(error instanceof FabrikError) || error.code !== 'proof_invalid') throw error;
+      if (values.json === true) printJson({ ok: false, ...error.toJSON() });
+      else process.stdout.write(`consistency proof INVALID: ${error.message}\n`);
+      return 3;
+    }
+  },
+};
+
+/** --key, or the contents of --key-file (a missing file is path_not_found naming it). */
+async function verifierKeyOption(values: CommandInput['values']): Promise<string | undefined> {
+  const keyFile = stringOption(values, 'key-file');
+  if (keyFile !== undefined) return (await readInputFile(keyFile, 'key-file')).trim();
+  return stringOption(values, 'key');
+}
+
+/** The text of a file named on the command line. */
+async function readInputFile(path: string, option: string): Promise<string> {
+  return Buffer.from(await readInputBytes(path, option)).toString('utf8');
+}
+
+/** Reads a file named on the command line; a missing or unreadable one is path_not_found naming the file and the option. */
+async function readInputBytes(path: string, option: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const what = option === 'file' ? 'the file' : `--${option}`;
+    throw new FabrikError('path_not_found', `${path} (${what}): cannot be read: ${why}`, { param: option });
+  }
+}

@@ -8,6 +8,7 @@ import { DEFAULT_CHUNK_OPTIONS } from '../../foundry/stages/chunk/chunk-document
 import { traceLineage } from '../../lineage/trace-lineage.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import type { ExportRecord } from '../../store/core/records.ts';
+import { plural } from '../../shared/plural.ts';
 import { JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson } from '../output.ts';
@@ -84,7 +85,7 @@ export const demoCommand: Command = {
       }
 
       const report = context.store.audit.verify();
-      say(`\n6. fabrik audit verify\n   ${report.ok ? 'OK' : 'FAILED'}: ${report.size} entries, ${report.checkpoints} signed checkpoints${report.firstBad === null ? '' : `; first bad entry ${report.firstBad.seq}: ${report.firstBad.reason}`}\n`);
+      say(`\n6. fabrik audit verify\n   ${report.ok ? 'OK' : 'FAILED'}: ${plural(report.size, 'entry', 'entries')}, ${plural(report.checkpoints, 'signed checkpoint')}${report.firstBad === null ? '' : `; first bad entry ${report.firstBad.seq}: ${report.firstBad.reason}`}\n`);
       say(`\nNext: fabrik documents · fabrik document show <id> · fabrik lineage <id> · fabrik audit proof ${report.size}\n`);
       if (json) printJson({ home, samples: written, ingest: summary, dataset: { name: DATASET, version: version.id, created, chunks: version.chunkCount, tokens: version.tokenCount }, exports: [jsonl.record, csv.record], lineage, audit: report });
       return report.ok && summary.failed === 0 ? 0 : 2;
