@@ -134,6 +134,7 @@ describe('detectMediaType', () => {
       assert.match(reason?.what ?? '', what, name);
     }
     // Text that merely looks a little like them stays text: a memo, vCard and iCalendar.
+    assert.equal(detectMediaType(text('From here on, the plan changes.\nTo: everyone\n\nDetails follow.\n'), 'plan'), 'text/plain');
     assert.equal(detectMediaType(text('From: Alice\nTo: the team\n\nThe meeting moves to Friday.\n'), 'memo.txt'), 'text/plain');
     assert.equal(detectMediaType(text('BEGIN:VCARD\nVERSION:3.0\nFN:Ada Lovelace\nTEL:+44 20 7946 0000\nEND:VCARD\n'), 'ada.vcf'), 'text/plain');
     assert.equal(detectMediaType(text('BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nSUMMARY:Review\nDTSTART:20260105T090000Z\nEND:VEVENT\nEND:VCALENDAR\n'), 'review.ics'), 'text/plain');
@@ -148,6 +149,7 @@ describe('detectMediaType', () => {
       ['a.zst', [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x19, 0x00], /zstd/],
       ['a.rar', [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00], /RAR/],
       ['a.7z', Array.from(writeSevenZip('lzma', new Uint8Array(16))), /^a 7-Zip archive$/],
+      ['a.tar', [...text('notes.txt'), ...new Array(248).fill(0), ...text('ustar\u000000'), ...new Array(249).fill(0x20), ...text('hello\n')], /^a tar archive$/],
     ];
     for (const [name, bytes, what] of cases) {
       const reason = refusal(new Uint8Array(bytes), name);

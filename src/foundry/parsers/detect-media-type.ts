@@ -91,7 +91,8 @@ const KNOWN_MAGIC: [(bytes: Uint8Array) => boolean, string][] = [
   [magicTest([0x28, 0xb5, 0x2f, 0xfd]), 'zstd-compressed data'],
   [magicTest([0x04, 0x22, 0x4d, 0x18]), 'LZ4-compressed data'],
   [magicTest([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]), 'a RAR archive'],
-  [magicTest(ascii('ustar'), 257), 'a tar archive'],
+  // POSIX "ustar\0" or GNU "ustar  \0" at 257: the NUL keeps a text with "custard" there out.
+  [(bytes) => startsWith(bytes, ascii('ustar\0'), 257) || startsWith(bytes, ascii('ustar  \0'), 257), 'a tar archive'],
   [magicTest([0x7f, 0x45, 0x4c, 0x46]), 'an ELF executable'],
   [magicTest([0x00, 0x61, 0x73, 0x6d]), 'a WebAssembly module'],
   [magicTest(ascii('SQLite format 3\0')), 'an SQLite database'],
@@ -256,7 +257,8 @@ function sniffNotDocumentText(head: string, extension: string): string | null {
   if (start.startsWith('{\\rtf')) return 'an RTF document ({\\rtf…); fabrik has no RTF parser yet';
   if (start.startsWith('%!PS')) return 'a PostScript program (%!PS…), whose text is drawing code; fabrik has no PostScript parser';
   const lines = start.split(/\r?\n/, 200);
-  if (/^From \S+/.test(lines[0] ?? '') && mailHeaderBlock(lines.slice(1), false)) return 'a Unix mailbox (mbox: "From " lines, mail headers and MIME parts); fabrik has no mail parser yet';
+  // The mbox separator: "From ", the envelope sender and an asctime date ("Thu Jan  1 00:00:00 2026").
+  if (/^From \S+ .*\d{1,2}:\d{2}.*\d{4}\s*$/.test(lines[0] ?? '') && mailHeaderBlock(lines.slice(1), false)) return 'a Unix mailbox (mbox: "From " lines, mail headers and MIME parts); fabrik has no mail parser yet';
   if (mailHeaderBlock(lines, extension !== 'eml')) return 'an e-mail message (RFC 5322 headers and MIME parts); fabrik has no mail parser yet';
   return null;
 }
