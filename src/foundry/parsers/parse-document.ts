@@ -1,7 +1,7 @@
 import { FabrikError } from '../../shared/errors.ts';
 import type { ParseContext, ParsedDocument, Parser } from '../core/parsed-document.ts';
 import { csvParser } from './csv/csv-parser.ts';
-import { describeBytes, detectMediaType } from './detect-media-type.ts';
+import { detectFormat, type Refusal } from './detect-media-type.ts';
 import { docxParser } from './docx/docx-parser.ts';
 import { htmlParser } from './html/html-parser.ts';
 import { markdownParser } from './markdown/markdown-parser.ts';
@@ -31,11 +31,10 @@ export async function parseDocument(bytes: Uint8Array, context: ParseContext): P
   if (bytes.length > limits.maxBytes) {
     throw new FabrikError('file_too_large', `${fileName} is ${bytes.length} bytes, more than the limit of ${limits.maxBytes} bytes (limits.maxBytes).`, { param: fileName });
   }
-  const mediaType = detectMediaType(bytes, fileName);
-  const parser = mediaType === null ? null : parserForMediaType(mediaType);
-  if (mediaType === null || parser === null) {
-    throw new FabrikError('unsupported_format', `${fileName} is not a format fabrik parses (PDF, DOCX, HTML, Markdown, CSV, plain text): its bytes look like ${describeBytes(bytes)}.`, { param: fileName });
-  }
+  const { mediaType, refusal } = detectFormat(bytes, fileName);
+  if (refusal !== null) throw refusalError(refusal, fileName);
+  const parser = parserForMediaType(mediaType);
+  if (parser === null) throw refusalError({ code: 'unsupported_format', what: mediaType }, fileName);
   let document: ParsedDocument;
   try {
     document = await parser.parse(bytes, context);
@@ -48,6 +47,13 @@ export async function parseDocument(bytes: Uint8Array, context: ParseContext): P
   }
   document.metadata.parserVersion = PARSER_VERSION;
   return document;
+}
+
+/** The error for bytes detection refused, naming the file and what its bytes are. */
+function refusalError(refusal: Refusal, fileName: string): FabrikError {
+  if (refusal.code === 'encrypted_file') return new FabrikError('encrypted_file', `${fileName} is ${refusal.what}; it needs a password to open and none was given.`, { param: fileName });
+  if (refusal.code === 'parse_failed') return new FabrikError('parse_failed', `${fileName} is ${refusal.what} and cannot be parsed.`, { param: fileName });
+  return new FabrikError('unsupported_format', `${fileName} is not a format fabrik parses (PDF, DOCX, HTML, Markdown, CSV, plain text): its bytes look like ${refusal.what}.`, { param: fileName });
 }
 
 /** Library errors become parse_failed (or encrypted_file) naming the file; our own errors pass through. */

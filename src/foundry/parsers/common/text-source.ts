@@ -3,7 +3,7 @@ import chardet from 'chardet';
 /** Decoded text plus the way back from any position in it to the byte offset in the source file. */
 export interface TextSource {
   readonly text: string;
-  /** WHATWG encoding name the bytes were decoded with ('utf-8', 'utf-16le', 'windows-1252', 'shift_jis', …). */
+  /** Encoding the bytes were decoded with: a WHATWG name ('utf-8', 'utf-16le', 'windows-1252', 'shift_jis', …) or 'utf-32le' / 'utf-32be'. */
   readonly encoding: string;
   /** Whether the bytes started with a byte order mark (skipped, not part of `text`). */
   readonly bom: boolean;
@@ -48,8 +48,9 @@ const FALLBACK_ENCODING = 'windows-1252';
 const MIN_CONFIDENCE = 20;
 
 /**
- * Decodes bytes of unknown encoding: a BOM wins, then a clear UTF-16 pattern, then valid UTF-8, then
- * chardet's guess, then windows-1252. Never throws: undecodable bytes become U+FFFD.
+ * Decodes bytes of unknown encoding: a BOM (UTF-8, UTF-16, UTF-32) wins, then a clear UTF-16
+ * pattern, then valid or damaged UTF-8, then chardet's guess, then windows-1252. Never throws:
+ * undecodable bytes become U+FFFD.
  */
 export function decodeText(bytes: Uint8Array): TextSource {
   const bomEncoding = encodingFromBom(bytes);
@@ -57,8 +58,11 @@ export function decodeText(bytes: Uint8Array): TextSource {
   const utf16 = guessUtf16(bytes);
   if (utf16 !== null) return createSource(bytes, utf16, 0, 'utf-16-pattern');
   if (isValidUtf8(bytes)) return createSource(bytes, 'utf-8', 0, 'valid-utf-8');
-  if (isMostlyUtf8(bytes)) return createSource(bytes, 'utf-8', 0, 'detected');
+  const evidence = utf8Evidence(bytes);
+  if (isMostlyUtf8(evidence)) return createSource(bytes, 'utf-8', 0, 'detected');
   const [best] = chardet.analyse(bytes.subarray(0, 64 * 1024));
+  const sure = best !== undefined && best.confidence >= SURE_CONFIDENCE && !WESTERN.has(best.name);
+  if (!sure && isDamagedUtf8(evidence)) return createSource(bytes, 'utf-8', 0, 'detected');
   const label = best === undefined || best.confidence < MIN_CONFIDENCE ? undefined : CHARDET_LABELS[best.name];
   if (label !== undefined && isSupported(label)) return createSource(bytes, label, 0, 'detected');
   return createSource(bytes, FALLBACK_ENCODING, 0, 'fallback');
@@ -66,6 +70,9 @@ export function decodeText(bytes: Uint8Array): TextSource {
 
 /** The encoding a byte order mark announces, and the mark's length; null without one. */
 export function encodingFromBom(bytes: Uint8Array): { encoding: string; length: number } | null {
+  // UTF-32 first: its little-endian mark starts with the UTF-16 one (FF FE 00 00).
+  if (bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0x00 && bytes[3] === 0x00) return { encoding: 'utf-32le', length: 4 };
+  if (bytes[0] === 0x00 && bytes[1] === 0x00 && bytes[2] === 0xfe && bytes[3] === 0xff) return { encoding: 'utf-32be', length: 4 };
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { encoding: 'utf-8', length: 3 };
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', length: 2 };
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', length: 2 };
@@ -104,12 +111,17 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
   }
 }
 
-/**
- * UTF-8 with a few damaged bytes: many well-formed multi-byte sequences and few broken ones
- * (at most one in five), as in a UTF-8 file cut mid-character or with one stray Latin-1 byte.
- */
-function isMostlyUtf8(bytes: Uint8Array): boolean {
+/** Counts of strictly well-formed multi-byte UTF-8 sequences (all, and 3- or 4-byte ones) and of broken ones. */
+interface Utf8Evidence {
+  valid: number;
+  long: number;
+  invalid: number;
+  sampled: number;
+}
+
+function utf8Evidence(bytes: Uint8Array): Utf8Evidence {
   let valid = 0;
+  let long = 0;
   let invalid = 0;
   const length = Math.min(bytes.length, 256 * 1024);
   for (let index = 0; index < length; index++) {
@@ -117,16 +129,45 @@ function isMostlyUtf8(bytes: Uint8Array): boolean {
     if (byte < 0x80) continue;
     const needed = byte >= 0xc2 && byte <= 0xdf ? 1 : byte >= 0xe0 && byte <= 0xef ? 2 : byte >= 0xf0 && byte <= 0xf4 ? 3 : -1;
     let ok = needed > 0 && index + needed < bytes.length;
-    for (let offset = 1; ok && offset <= needed; offset++) ok = ((bytes[index + offset] ?? 0) & 0xc0) === 0x80;
+    // The second byte's range is narrower after E0, ED, F0 and F4 (no overlongs, surrogates or code points past U+10FFFF).
+    const second = bytes[index + 1] ?? 0;
+    const low = byte === 0xe0 ? 0xa0 : byte === 0xf0 ? 0x90 : 0x80;
+    const high = byte === 0xed ? 0x9f : byte === 0xf4 ? 0x8f : 0xbf;
+    if (ok) ok = second >= low && second <= high;
+    for (let offset = 2; ok && offset <= needed; offset++) ok = ((bytes[index + offset] ?? 0) & 0xc0) === 0x80;
     if (ok) {
       valid++;
+      if (needed >= 2) long++;
       index += needed;
     } else {
       invalid++;
     }
   }
-  return valid >= 2 && invalid * 4 <= valid;
+  return { valid, long, invalid, sampled: length };
 }
+
+/**
+ * UTF-8 with a few damaged bytes: many well-formed multi-byte sequences and few broken ones
+ * (at most one in five), as in a UTF-8 file cut mid-character or with one stray Latin-1 byte.
+ */
+function isMostlyUtf8(evidence: Utf8Evidence): boolean {
+  return evidence.valid >= 2 && evidence.invalid * 4 <= evidence.valid;
+}
+
+/**
+ * UTF-8 text with deliberately or badly broken sequences (a decoder stress test, a file spliced from
+ * two sources): at least three well-formed 3- or 4-byte sequences, which 8-bit Western text all but
+ * never forms by chance ("à" followed by two C1/punctuation bytes), and broken sequences in at most
+ * one byte in ten, which keeps out dense legacy CJK or Cyrillic text (chardet is asked first for those).
+ */
+function isDamagedUtf8(evidence: Utf8Evidence): boolean {
+  return evidence.long >= 3 && evidence.invalid * 10 <= evidence.sampled;
+}
+
+// chardet's guesses that name a Western 8-bit encoding: a stray-byte UTF-8 file looks like one of these to it.
+const WESTERN = new Set(['ISO-8859-1', 'windows-1252', 'UTF-8']);
+// A guess this sure of a non-Western legacy encoding outweighs a few well-formed UTF-8 sequences.
+const SURE_CONFIDENCE = 50;
 
 function isSupported(label: string): boolean {
   try {
@@ -140,6 +181,10 @@ function isSupported(label: string): boolean {
 function createSource(bytes: Uint8Array, encoding: string, bomLength: number, encodingSource: TextSource['encodingSource']): TextSource {
   const body = bytes.subarray(bomLength);
   const bom = bomLength > 0;
+  if (encoding === 'utf-32le' || encoding === 'utf-32be') {
+    const text = decodeUtf32(body, encoding === 'utf-32le');
+    return { text, encoding, bom, encodingSource, byteOffset: utf32Offsets(text, bomLength, body.length) };
+  }
   if (encoding === 'utf-16le' || encoding === 'utf-16be') {
     const text = new TextDecoder(encoding, { ignoreBOM: true }).decode(body);
     return { text, encoding, bom, encodingSource, byteOffset: (index) => bomLength + Math.min(index * 2, body.length) };
@@ -153,6 +198,49 @@ function createSource(bytes: Uint8Array, encoding: string, bomLength: number, en
     return { text, encoding, bom, encodingSource, byteOffset: utf8Offsets(text, bomLength) };
   }
   return lineDecodedSource(body, encoding, bomLength, encodingSource);
+}
+
+/**
+ * Decodes UTF-32, which TextDecoder does not know: code points above U+10FFFF, surrogates and a
+ * trailing partial unit become U+FFFD.
+ */
+export function decodeUtf32(bytes: Uint8Array, littleEndian: boolean): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: string[] = [];
+  let codes: number[] = [];
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) {
+    const code = view.getUint32(offset, littleEndian);
+    codes.push(code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? 0xfffd : code);
+    // fromCodePoint takes its arguments on the stack: convert in bounded runs.
+    if (codes.length === 8192) {
+      parts.push(String.fromCodePoint(...codes));
+      codes = [];
+    }
+  }
+  if (codes.length > 0) parts.push(String.fromCodePoint(...codes));
+  if (bytes.length % 4 !== 0) parts.push('\ufffd');
+  return parts.join('');
+}
+
+/** Every character of UTF-32 is 4 bytes; one outside the BMP is two UTF-16 units, so count those before the position. */
+function utf32Offsets(text: string, base: number, bodyLength: number): (index: number) => number {
+  const astral: number[] = [];
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0xd800 && unit <= 0xdbff) astral.push(index++);
+  }
+  return (index) => {
+    const clamped = Math.max(0, Math.min(index, text.length));
+    // Pairs that start before the position: a position inside a pair maps to the pair's start.
+    let low = 0;
+    let high = astral.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((astral[middle] ?? 0) < clamped) low = middle + 1;
+      else high = middle;
+    }
+    return base + Math.min((clamped - low) * 4, bodyLength);
+  };
 }
 
 /** Maps positions of valid UTF-8 text to bytes by counting, from checkpoints laid every 4096 code units. */

@@ -1,0 +1,23 @@
+/** Test input: lines in the style of the "big list of naughty strings": comment headings, markup, script, Markdown syntax. */
+export const NAUGHTY_LINES = [
+  '#\tReserved Strings',
+  '#',
+  '#\tStrings which may be used elsewhere in code',
+  '',
+  'undefined',
+  'null',
+  '<img src=x onerror=alert(1) />',
+  '<script>alert(123)</script>',
+  '<a href="javascript:alert(1)">click</a>',
+  '# not a heading, a comment',
+  '**bold** and __under__ and `code`',
+  '[link](javascript:alert(1))',
+  '> quoted',
+  '- item',
+  '1. item',
+  '<!-- comment -->',
+  '&lt;escaped&gt; &amp; entities',
+  '| a | b |',
+  '|---|---|',
+  '\\*escaped\\*',
+];
