@@ -12,6 +12,8 @@ export const ingestCommand: Command = {
     'Each file is stored once by SHA-256 and parsed by the format its bytes show (PDF, DOCX, HTML,',
     'Markdown, CSV, plain text). Unchanged files are skipped; a changed file becomes a new version of',
     'its source. A file that fails is recorded with its reason and the run goes on.',
+    'A source under a re-ingested folder whose file is gone (removed or renamed) is marked deleted and',
+    'left out of new dataset builds; `fabrik source list` shows sources and their state.',
     'Exit status: 0 when every file was ingested, 2 when some failed, 1 on a usage error.',
   ].join('\n'),
   options: {
@@ -21,6 +23,7 @@ export const ingestCommand: Command = {
     memory: { type: 'string', description: 'heap limit per parser thread in MiB', defaultText: '1024 (FABRIK_PARSE_MEMORY_MB)' },
     'max-file-size': { type: 'string', description: 'largest file in bytes', defaultText: '268435456 (FABRIK_MAX_FILE_BYTES)' },
     'retry-failed': { type: 'boolean', description: 'parse again unchanged files whose last attempt failed' },
+    rehash: { type: 'boolean', description: 'hash every file instead of skipping those with the same size and modification time; use it after a copy or restore that keeps times (cp -p, rsync -a, a backup restore) or when a file may have been edited with its time set back' },
   },
   positionals: [1, Infinity],
   async run({ positionals, values }) {
@@ -41,6 +44,7 @@ export const ingestCommand: Command = {
         config,
         actor: context.actor,
         retryFailed: values['retry-failed'] === true,
+        rehash: values.rehash === true,
         onStart: (total) => progress.start(total),
         onProgress: (done, _total, result) => progress.update(done, result.path),
       });
@@ -67,6 +71,10 @@ export function formatIngestSummary(summary: IngestSummary): string {
   if (summary.failed > 0) {
     lines.push(`failures   ${Object.entries(summary.failuresByReason).map(([code, count]) => `${code}: ${count}`).join(', ')}`);
     for (const failure of summary.failures) lines.push(`  ✗ ${failure.path}\n    ${failure.code}: ${failure.message}`);
+  }
+  if (summary.deleted.length > 0) {
+    lines.push(`deleted    ${summary.deleted.length} (gone from the folder; left out of new dataset builds)`);
+    for (const entry of summary.deleted.slice(0, 20)) lines.push(`  - ${entry.path}`);
   }
   const skipped = summary.skipped.filter((note) => note.reason !== 'duplicate');
   if (skipped.length > 0) {
