@@ -23,7 +23,7 @@ export const ingestCommand: Command = {
     memory: { type: 'string', description: 'heap limit per parser thread in MiB', defaultText: '1024 (FABRIK_PARSE_MEMORY_MB)' },
     'max-file-size': { type: 'string', description: 'largest file in bytes', defaultText: '268435456 (FABRIK_MAX_FILE_BYTES)' },
     'retry-failed': { type: 'boolean', description: 'parse again unchanged files whose last attempt failed' },
-    rehash: { type: 'boolean', description: 'hash every file instead of skipping those with the same size and modification time; use it after a copy or restore that keeps times (cp -p, rsync -a, a backup restore) or when a file may have been edited with its time set back' },
+    rehash: { type: 'boolean', description: 'hash every file, not only those whose size or mtime changed: use it after cp -p, rsync -a or a restore (they keep mtimes)' },
   },
   positionals: [1, Infinity],
   async run({ positionals, values }) {
