@@ -259,6 +259,7 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
       parsed = await parse;
     } catch (error) {
       failure = toFabrikError(error, 'parse_failed');
+      if (failure.code === 'internal') failure = new FabrikError('internal', `${path}: parsing failed: ${failure.message}`, { param: path, cause: error });
     }
   }
   step.name = 'recording the document';
