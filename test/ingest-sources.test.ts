@@ -214,6 +214,25 @@ test('an internal error during ingest names the file and the step, and the run g
   }
 });
 
+test('a false internal failure left by the old crash is parsed again, not repeated as "unchanged since it failed" (issue 7, item 1)', (t) => {
+  const work = temporaryDirectory(t);
+  const home = join(work, 'home');
+  const file = join(work, 'innocent.txt');
+  writeFileSync(file, 'an innocent file\n');
+  assert.equal(ingest(home, [file]).code, 0);
+  // The state the crash left: the version recorded, no document, an internal failure for its content.
+  const db = new DatabaseSync(join(home, 'fabrik.db'));
+  const { id, sha256 } = db.prepare('SELECT id, sha256 FROM documents').get() as { id: string; sha256: string };
+  db.prepare('DELETE FROM elements WHERE document_id = ?').run(id);
+  db.prepare('DELETE FROM documents WHERE id = ?').run(id);
+  db.prepare("INSERT INTO failures (path, sha256, code, message, created_at) VALUES (?, ?, 'internal', 'worker pool is closed', '2026-11-30T00:00:00.000Z')").run(file, sha256);
+  db.close();
+  const again = ingest(home, [file]);
+  assert.equal(again.code, 0, JSON.stringify(again.summary.failures));
+  assert.equal(again.summary.ingested, 1);
+  assert.match(runFabrik(home, ['document', 'show', file]).stdout, /an innocent file/);
+});
+
 /** Runs the CLI as an unprivileged user when this process is root, where permission bits do not deny reads. */
 function runUnprivileged(home: string, args: string[]): { code: number; stdout: string; stderr: string } {
   const asRoot = process.getuid?.() === 0;
