@@ -20,6 +20,7 @@ import { lineageCommand } from './commands/lineage.ts';
 import { keyCreateCommand, keyListCommand, keyRevokeCommand } from './commands/key.ts';
 import { modelAddCommand, modelListCommand, modelRemoveCommand } from './commands/model.ts';
 import { serveCommand } from './commands/serve.ts';
+import { sourceForgetCommand, sourceListCommand } from './commands/source.ts';
 import { teamCreateCommand, teamListCommand, teamSetCommand } from './commands/team.ts';
 import { usageCommand } from './commands/usage.ts';
 
@@ -28,6 +29,8 @@ export const COMMANDS: Command[] = [
   ingestCommand,
   documentsCommand,
   documentShowCommand,
+  sourceListCommand,
+  sourceForgetCommand,
   datasetBuildCommand,
   datasetListCommand,
   datasetShowCommand,

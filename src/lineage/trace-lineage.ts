@@ -135,10 +135,13 @@ function addDocumentDown(store: FoundryStore, blobs: BlobStore, down: LineageNod
 
 function addBlobDown(store: FoundryStore, blobs: BlobStore, down: LineageNode[], sha256: string): void {
   const blob = store.getBlob(sha256);
-  down.push({ kind: 'blob', id: `sha256:${sha256}`, details: { size: blob?.size ?? null, mediaType: blob?.mediaType ?? null, stored: blobs.locate(sha256) } });
+  const erased = blob?.erasedAt ?? null;
+  down.push({ kind: 'blob', id: `sha256:${sha256}`, details: { size: blob?.size ?? null, mediaType: blob?.mediaType ?? null, stored: erased === null ? blobs.locate(sha256) : null, erasedAt: erased } });
+  // Every path that held these bytes, whatever its state: one content may live under several paths.
   for (const version of store.versionsForBlob(sha256)) {
     const latest = store.latestVersion(version.sourceId);
-    down.push({ kind: 'source-version', id: version.id, details: { path: version.path, version: version.version, current: latest?.id === version.id, size: version.size, ingestedAt: version.createdAt } });
+    const state = store.getSource(version.sourceId)?.state ?? null;
+    down.push({ kind: 'source-version', id: version.id, details: { path: version.path, version: version.version, current: latest?.id === version.id, state, size: version.size, ingestedAt: version.createdAt } });
   }
 }
 

@@ -13,6 +13,8 @@ export const ingestCommand: Command = {
     'Each file is stored once by SHA-256 and parsed by the format its bytes show (PDF, DOCX, HTML,',
     'Markdown, CSV, plain text). Unchanged files are skipped; a changed file becomes a new version of',
     'its source. A file that fails is recorded with its reason and the run goes on.',
+    'A source under a re-ingested folder whose file is gone (removed or renamed) is marked deleted and',
+    'left out of new dataset builds; `fabrik source list` shows sources and their state.',
     'Exit status: 0 when every file was ingested, 2 when some failed, 1 on a usage error.',
   ].join('\n'),
   options: {
@@ -22,6 +24,7 @@ export const ingestCommand: Command = {
     memory: { type: 'string', description: 'heap limit per parser thread in MiB', defaultText: '1024 (FABRIK_PARSE_MEMORY_MB)' },
     'max-file-size': { type: 'string', description: 'largest file in bytes', defaultText: '268435456 (FABRIK_MAX_FILE_BYTES)' },
     'retry-failed': { type: 'boolean', description: 'parse again unchanged files whose last attempt failed' },
+    rehash: { type: 'boolean', description: 'hash every file, not only those whose size or mtime changed: use it after cp -p, rsync -a or a restore (they keep mtimes)' },
   },
   positionals: [1, Infinity],
   async run({ positionals, values }) {
@@ -42,6 +45,7 @@ export const ingestCommand: Command = {
         config,
         actor: context.actor,
         retryFailed: values['retry-failed'] === true,
+        rehash: values.rehash === true,
         onStart: (total) => progress.start(total),
         onProgress: (done, _total, result) => progress.update(done, result.path),
       });
@@ -68,6 +72,10 @@ export function formatIngestSummary(summary: IngestSummary): string {
   if (summary.failed > 0) {
     lines.push(`failures   ${Object.entries(summary.failuresByReason).map(([code, count]) => `${code}: ${count}`).join(', ')}`);
     for (const failure of summary.failures) lines.push(`  ✗ ${visible(failure.path)}\n    ${failure.code}: ${visible(failure.message)}`);
+  }
+  if (summary.deleted.length > 0) {
+    lines.push(`deleted    ${summary.deleted.length} (gone from the folder; left out of new dataset builds)`);
+    for (const entry of summary.deleted.slice(0, 20)) lines.push(`  - ${entry.path}`);
   }
   const skipped = summary.skipped.filter((note) => note.reason !== 'duplicate');
   if (skipped.length > 0) {

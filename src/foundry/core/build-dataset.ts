@@ -44,13 +44,21 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
   if (current.length === 0) {
     throw new FabrikError('dataset_empty', `dataset ${name}: no documents have been ingested; run \`fabrik ingest <path>\` first`, { param: 'name' });
   }
+  // One content under several live paths: the manifest (and every export line) names the path an
+  // ingest found most recently, so the copy being worked on wins over an older archive copy.
+  const preferred = new Map<string, (typeof current)[number]>();
+  for (const entry of current) {
+    const best = preferred.get(entry.document.id);
+    if (best === undefined || entry.seenAt > best.seenAt) preferred.set(entry.document.id, entry);
+  }
   const seen = new Set<string>();
   const chunks: ChunkRecord[] = [];
   const manifest: DatasetManifest = { dataset: name, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
-  for (const entry of current) {
+  for (const listed of current) {
     // The same content under two paths is one document: chunk it once.
-    if (seen.has(entry.document.id)) continue;
-    seen.add(entry.document.id);
+    if (seen.has(listed.document.id)) continue;
+    seen.add(listed.document.id);
+    const entry = preferred.get(listed.document.id) ?? listed;
     const document = store.getDocument(entry.document.id);
     if (document === null) continue;
     const elements = store.listElements(document.id);

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FabrikConfig } from '../../shared/config.ts';
 import { FabrikError, toFabrikError } from '../../shared/errors.ts';
@@ -10,6 +10,7 @@ import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
 import { PARSER_VERSION } from '../parsers/parser-version.ts';
+import { fileAccessError } from './file-access-error.ts';
 import { DEFAULT_PARSE_LIMITS, type ParsedDocument, type ParseLimits } from './parsed-document.ts';
 import { walkFiles, type WalkNote } from './walk-files.ts';
 
@@ -38,6 +39,8 @@ export interface IngestSummary {
   failuresByReason: Record<string, number>;
   failures: Array<{ path: string; code: string; message: string }>;
   skipped: WalkNote[];
+  /** Sources under a re-ingested folder that are gone from disk: marked deleted, left out of new builds. */
+  deleted: Array<{ sourceId: string; path: string }>;
   durationMs: number;
 }
 
@@ -48,6 +51,8 @@ export interface IngestOptions {
   actor: string;
   /** Parse again files whose last attempt failed, even when unchanged. */
   retryFailed?: boolean;
+  /** Hash every file instead of trusting an unchanged size and modification time. */
+  rehash?: boolean;
   onProgress?: (done: number, total: number, result: FileResult) => void;
   /** Called once the file list is known. */
   onStart?: (total: number) => void;
@@ -75,42 +80,85 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   // fabrik's own files are never inputs; the demo's samples under $FABRIK_HOME are.
   const own = ['blobs', 'keys', 'exports', 'fabrik.db', 'fabrik.db-wal', 'fabrik.db-shm', 'log-origin'].map((name) => join(config.home, name));
   const walk = await walkFiles(paths, { exclude: own });
+  // A forgotten source stays forgotten: an erasure request is not undone by the next ingest of its folder.
+  const walked = walk.files.map((file) => file.path);
+  walk.files = walk.files.filter((file) => {
+    if (store.findSourceByPath(file.path)?.state !== 'forgotten') return true;
+    walk.notes.push({ path: file.path, reason: 'forgotten' });
+    return false;
+  });
   // Largest first: a big file started last would leave the other threads idle at the end.
   const sizes = new Map<string, number>();
   for (let start = 0; start < walk.files.length; start += 256) {
     await Promise.all(walk.files.slice(start, start + 256).map(async (file) => sizes.set(file.path, await stat(file.path).then((info) => info.size, () => 0))));
   }
   walk.files.sort((a, b) => (sizes.get(b.path) ?? 0) - (sizes.get(a.path) ?? 0));
-  options.onStart?.(walk.files.length);
+  const total = walk.files.length + walk.failures.length;
+  options.onStart?.(total);
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes, maxMemoryBytes: config.parseMemoryMb * 1024 * 1024 };
-  const pool = options.pool ?? createParsePool(config, Math.min(config.workers, walk.files.length));
+  const pool = options.pool ?? createParsePool(config, Math.min(config.workers, Math.max(1, walk.files.length)));
   const summary: IngestSummary = {
-    files: walk.files.length, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,
-    failuresByReason: {}, failures: [], skipped: walk.notes, durationMs: 0,
+    files: total, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,
+    failuresByReason: {}, failures: [], skipped: walk.notes, deleted: [], durationMs: 0,
   };
+  const context: FileContext = { ...options, pool, limits, parses: new Map() };
   let done = 0;
   let next = 0;
+  const finish = (result: FileResult, fileStarted: number): void => {
+    if (CHANNELS.ingestFile.hasSubscribers) CHANNELS.ingestFile.publish({ ...result, durationMs: performance.now() - fileStarted });
+    tally(summary, result);
+    done += 1;
+    options.onProgress?.(done, total, result);
+  };
   const run = async (): Promise<void> => {
     while (next < walk.files.length) {
       const file = walk.files[next++];
       if (file === undefined) break;
       const fileStarted = performance.now();
-      const result = await ingestFile(file.path, { ...options, pool, limits });
-      if (CHANNELS.ingestFile.hasSubscribers) CHANNELS.ingestFile.publish({ ...result, durationMs: performance.now() - fileStarted });
-      tally(summary, result);
-      done += 1;
-      options.onProgress?.(done, walk.files.length, result);
+      finish(await ingestFile(file.path, context), fileStarted);
     }
   };
   try {
+    for (const failure of walk.failures) {
+      finish(fail(context, { path: failure.path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 }, failure.error), performance.now());
+    }
     // Two files in flight per worker keep the workers busy while the main thread hashes and writes.
+    // ingestFile never throws, so one file's fault cannot close the pool under the others.
     await Promise.all(Array.from({ length: Math.max(1, config.workers * 2) }, run));
+    summary.deleted = await settleSources(store, walk.roots, walked, options.actor);
   } finally {
     if (options.pool === undefined) await pool.close();
     store.audit.checkpoint();
   }
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
+}
+
+/**
+ * After a run: every walked path was seen now, and a live source under a walked folder whose file
+ * is gone from disk is marked deleted (recorded and audited). Only a file the file system says is
+ * absent counts; one the walk could not reach (a folder without permission) stays live.
+ */
+async function settleSources(store: FoundryStore, roots: readonly string[], walked: readonly string[], actor: string): Promise<Array<{ sourceId: string; path: string }>> {
+  const present = new Set(walked);
+  const gone: Array<{ sourceId: string; path: string }> = [];
+  for (const root of roots) {
+    for (const source of store.liveSourcesUnder(root)) {
+      if (present.has(source.path) || gone.some((entry) => entry.sourceId === source.id)) continue;
+      const missing = await lstat(source.path).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR');
+      if (missing) gone.push({ sourceId: source.id, path: source.path });
+    }
+  }
+  const now = new Date().toISOString();
+  store.transaction(() => {
+    store.markSourcesSeen(walked, now);
+    for (const entry of gone) {
+      const latest = store.latestVersion(entry.sourceId);
+      store.setSourceState(entry.sourceId, 'deleted', now);
+      store.audit.append({ actor, action: 'source.delete', subjects: latest === null ? [entry.sourceId] : [entry.sourceId, latest.id], options: { path: entry.path, reason: 'gone from the re-ingested folder' } });
+    }
+  });
+  return gone;
 }
 
 function tally(summary: IngestSummary, result: FileResult): void {
@@ -132,59 +180,103 @@ function tally(summary: IngestSummary, result: FileResult): void {
 interface FileContext extends IngestOptions {
   pool: WorkerPool;
   limits: ParseLimits;
+  /** Parses in flight by SHA-256: two paths with one content in one run parse it once. */
+  parses: Map<string, Promise<ParsedDocument>>;
 }
 
+/** Ingests one file; never throws: anything unexpected becomes an `internal` failure naming the file and the step. */
 async function ingestFile(path: string, context: FileContext): Promise<FileResult> {
-  const { store } = context;
+  const step = { name: 'stat' };
   const base: FileResult = { path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 };
+  try {
+    return await ingestFileSteps(path, context, base, step);
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    const failure = error instanceof FabrikError && error.code !== 'internal'
+      ? error
+      : new FabrikError('internal', `${path}: ${step.name} failed: ${cause}`, { param: path, cause: error });
+    try {
+      return fail(context, base, failure);
+    } catch {
+      // The store itself failed: report the file without recording it.
+      return { ...base, outcome: 'failed', error: { code: failure.code, message: failure.message } };
+    }
+  }
+}
+
+async function ingestFileSteps(path: string, context: FileContext, base: FileResult, step: { name: string }): Promise<FileResult> {
+  const { store } = context;
   let info;
   try {
     info = await stat(path);
   } catch (error) {
-    return fail(context, base, new FabrikError('path_not_found', `${path}: cannot be read: ${(error as Error).message}`, { param: path }));
+    return fail(context, base, fileAccessError(path, error));
   }
+  step.name = 'looking up the source';
   const source = store.findSourceByPath(path);
   const latest = source === null ? null : store.latestVersion(source.id);
-  // The quick path: same size and modification time as the version we already have.
-  if (latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
+  // The quick path: same size and modification time as the version we already have (a deleted
+  // source that reappears, or --rehash, goes the long way).
+  const quick = context.rehash !== true && source?.state === 'live';
+  if (quick && latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
     const known = settled(store, latest, context.retryFailed === true);
     if (known !== null) return known;
   }
   if (info.size > context.config.maxFileBytes) {
     return fail(context, base, new FabrikError('file_too_large', `${path}: ${info.size} bytes is over the limit of ${context.config.maxFileBytes} (FABRIK_MAX_FILE_BYTES)`, { param: path }));
   }
+  step.name = 'reading';
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
-    return fail(context, base, new FabrikError('path_not_found', `${path}: cannot be read: ${(error as Error).message}`, { param: path }));
+    return fail(context, base, fileAccessError(path, error));
   }
+  step.name = 'hashing';
   const sha256 = sha256Hex(bytes);
   base.sha256 = sha256;
-  if (latest !== null && latest.sha256 === sha256) {
+  if (source?.state === 'live' && latest !== null && latest.sha256 === sha256) {
     const known = settled(store, latest, context.retryFailed === true);
     if (known !== null) return known;
   }
+  step.name = 'storing the blob';
   await context.blobs.put(sha256, bytes);
   const existing = store.findDocument(sha256, PARSER_VERSION);
   let parsed: ParsedDocument | null = null;
   let failure: FabrikError | null = null;
   if (existing === null) {
-    try {
+    step.name = 'parsing';
+    // The first path with this content starts the parse; another path with the same bytes waits for it.
+    let parse = context.parses.get(sha256);
+    if (parse === undefined) {
       const copy = bytes.slice();
-      parsed = await context.pool.run<ParsedDocument>({ bytes: copy, fileName: basename(path), limits: context.limits }, [copy.buffer as ArrayBuffer], path);
+      parse = context.pool.run<ParsedDocument>({ bytes: copy, fileName: basename(path), limits: context.limits }, [copy.buffer as ArrayBuffer], path);
+      context.parses.set(sha256, parse);
+      const forget = (): void => void context.parses.delete(sha256);
+      parse.then(forget, forget);
+    }
+    try {
+      parsed = await parse;
     } catch (error) {
       failure = toFabrikError(error, 'parse_failed');
+      if (failure.code === 'internal') failure = new FabrikError('internal', `${path}: parsing failed: ${failure.message}`, { param: path, cause: error });
     }
   }
+  step.name = 'recording the document';
   const now = new Date().toISOString();
   return store.transaction(() => {
-    const mediaType = existing?.mediaType ?? parsed?.mediaType ?? null;
+    // Looked up again inside the transaction: another path (or process) may have written them since.
+    const found = store.findDocument(sha256, PARSER_VERSION);
+    const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
     store.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
-    let sourceId = source?.id;
+    const known = store.findSourceByPath(path);
+    let sourceId = known?.id;
     if (sourceId === undefined) {
       sourceId = createId('source', path);
       store.insertSource({ id: sourceId, path, createdAt: now });
+    } else if (known?.state === 'deleted') {
+      store.setSourceState(sourceId, 'live', now);
+      store.audit.append({ actor: context.actor, action: 'source.restore', subjects: [sourceId], options: { path, reason: 'found again by ingest' } });
     }
     const current = store.latestVersion(sourceId);
     let version: SourceVersionRecord;
@@ -202,12 +294,12 @@ async function ingestFile(path: string, context: FileContext): Promise<FileResul
       outcome = current === null ? 'ingested' : 'new-version';
     }
     const result: FileResult = { ...base, versionId: version.id, outcome };
-    if (failure !== null) {
+    if (failure !== null && found === null) {
       store.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
       store.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: PARSER_VERSION } });
       return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
     }
-    let document = existing;
+    let document = found;
     if (document === null && parsed !== null) {
       document = toDocumentRecord(sha256, parsed, now);
       store.insertDocument(document, toElementRecords(document.id, parsed));
@@ -215,7 +307,7 @@ async function ingestFile(path: string, context: FileContext): Promise<FileResul
       store.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount } });
     }
     if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
-    if (outcome === 'unchanged' && existing === null) outcome = 'ingested';
+    if (outcome === 'unchanged' && (existing === null || known?.state === 'deleted')) outcome = 'ingested';
     return { ...result, outcome, documentId: document.id, pages: document.pageCount, elements: document.elementCount };
   });
 }
@@ -228,7 +320,8 @@ function settled(store: FoundryStore, version: SourceVersionRecord, retryFailed:
     return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };
   }
   const failure = retryFailed ? null : store.findFailure(version.sha256);
-  if (failure === null) return null;
+  // An `internal` failure was fabrik's fault, not the file's: try it again rather than repeat it.
+  if (failure === null || failure.code === 'internal') return null;
   return { ...base, outcome: 'failed', documentId: null, pages: 0, elements: 0, error: { code: failure.code, message: `${failure.message} (unchanged since it failed; --retry-failed parses it again)` } };
 }
 

@@ -1,6 +1,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { FabrikError } from '../../shared/errors.ts';
+import type { FabrikError } from '../../shared/errors.ts';
+import { fileAccessError } from './file-access-error.ts';
 
 export interface WalkedFile {
   /** The file's real path (symlinks resolved): the key a source is stored under. */
@@ -9,12 +10,21 @@ export interface WalkedFile {
 
 export interface WalkNote {
   path: string;
-  reason: 'symlink-outside-tree' | 'broken-symlink' | 'not-a-file' | 'excluded' | 'duplicate';
+  reason: 'symlink-outside-tree' | 'broken-symlink' | 'not-a-file' | 'excluded' | 'duplicate' | 'forgotten';
+}
+
+/** A path the walk could not enter or read (a folder without read permission): a failure, not a skip. */
+export interface WalkFailure {
+  path: string;
+  error: FabrikError;
 }
 
 export interface WalkResult {
   files: WalkedFile[];
   notes: WalkNote[];
+  failures: WalkFailure[];
+  /** The real paths of the folders walked whole: a source under one that is gone from disk was deleted. */
+  roots: string[];
 }
 
 /**
@@ -25,6 +35,8 @@ export interface WalkResult {
 export async function walkFiles(paths: readonly string[], options: { exclude?: readonly string[] } = {}): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const notes: WalkNote[] = [];
+  const failures: WalkFailure[] = [];
+  const roots: string[] = [];
   const seenFiles = new Set<string>();
   const seenDirectories = new Set<string>();
   const excluded = await Promise.all((options.exclude ?? []).map(async (path) => realpath(path).catch(() => resolve(path))));
@@ -36,7 +48,13 @@ export async function walkFiles(paths: readonly string[], options: { exclude?: r
     try {
       rootReal = await realpath(absolute);
     } catch (error) {
-      throw new FabrikError('path_not_found', `${given}: no such file or directory`, { param: given, cause: error });
+      const failure = fileAccessError(given, error);
+      // A path that exists but may not be read is a failure of this run (exit 2); a missing one is a usage error.
+      if (failure.code === 'permission_denied') {
+        failures.push({ path: absolute, error: failure });
+        continue;
+      }
+      throw failure;
     }
     const rootStat = await stat(rootReal);
     if (rootStat.isFile()) {
@@ -50,6 +68,7 @@ export async function walkFiles(paths: readonly string[], options: { exclude?: r
       notes.push({ path: absolute, reason: 'not-a-file' });
       continue;
     }
+    roots.push(rootReal);
     const inTree = (real: string): boolean => real === rootReal || real.startsWith(rootReal + sep);
     // An explicit stack, not recursion: a deep tree must not overflow the call stack.
     const stack: string[] = [rootReal];
@@ -60,8 +79,10 @@ export async function walkFiles(paths: readonly string[], options: { exclude?: r
       let entries;
       try {
         entries = await readdir(directory, { withFileTypes: true });
-      } catch {
-        notes.push({ path: directory, reason: 'not-a-file' });
+      } catch (error) {
+        const failure = fileAccessError(directory, error);
+        if (failure.code === 'permission_denied') failures.push({ path: directory, error: failure });
+        else notes.push({ path: directory, reason: 'not-a-file' });
         continue;
       }
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -106,5 +127,5 @@ export async function walkFiles(paths: readonly string[], options: { exclude?: r
       for (const subdirectory of subdirectories.reverse()) stack.push(subdirectory);
     }
   }
-  return { files, notes };
+  return { files, notes, failures, roots };
 }

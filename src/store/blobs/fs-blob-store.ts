@@ -42,6 +42,15 @@ export function createFsBlobStore(root: string): BlobStore {
         throw error;
       }
     },
+    async delete(sha256) {
+      try {
+        await unlink(pathOf(sha256));
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    },
     async get(sha256) {
       try {
         return new Uint8Array(await readFile(pathOf(sha256)));

@@ -4,6 +4,8 @@ export interface BlobStore {
   put(sha256: string, bytes: Uint8Array): Promise<void>;
   get(sha256: string): Promise<Uint8Array>;
   has(sha256: string): Promise<boolean>;
+  /** Removes a blob (an erasure request); false when it was not there. */
+  delete(sha256: string): Promise<boolean>;
   /** Where a blob lives, for humans (a file path or an object URL). */
   locate(sha256: string): string;
 }

@@ -46,6 +46,34 @@ export function runFoundryStoreSuite(adapter: string, open: (t: { after: (fn: ()
     assert.equal(store.audit.verify().ok, true);
   });
 
+  test(`${adapter}: deleted and forgotten sources leave the current documents; erasing blanks the derived text`, (t) => {
+    const store = open(t);
+    store.transaction(() => {
+      store.putBlob({ sha256: sha('b'), size: 11, mediaType: 'text/plain', createdAt: now });
+      for (const [id, path] of [['src_a', '/data/a.txt'], ['src_b', '/data/sub/b.txt'], ['src_c', '/data2/c.txt']] as const) {
+        store.insertSource({ id, path, createdAt: now });
+        store.insertVersion({ id: `ver_${id}`, sourceId: id, path, version: 1, sha256: sha('b'), size: 11, mtimeMs: 5, createdAt: now });
+      }
+      store.insertDocument(document('doc_b', sha('b')), [element('doc_b')]);
+      store.insertDatasetVersion({ id: 'dsv_1', dataset: 'd', manifest: '{}', chunkCount: 1, tokenCount: 2, documentCount: 1, options: {}, createdAt: now },
+        [{ id: 'chk_1', documentId: 'doc_b', text: 'hello world', tokenCount: 2, span: [0, 11], pages: [1], elementIds: ['el_doc_b'] }]);
+    });
+    assert.deepEqual(store.listSources().map((source) => [source.path, source.state, source.seenAt]), [['/data/a.txt', 'live', now], ['/data/sub/b.txt', 'live', now], ['/data2/c.txt', 'live', now]]);
+    assert.deepEqual(store.liveSourcesUnder('/data').map((source) => source.id), ['src_a', 'src_b'], '/data2 is not under /data');
+    store.markSourcesSeen(['/data2/c.txt'], '2026-11-24T00:00:00.000Z');
+    assert.equal(store.getSource('src_c')?.seenAt, '2026-11-24T00:00:00.000Z');
+    store.setSourceState('src_a', 'deleted', '2026-11-25T00:00:00.000Z');
+    assert.deepEqual(store.currentDocuments().map((entry) => [entry.path, entry.seenAt]), [['/data/sub/b.txt', now], ['/data2/c.txt', '2026-11-24T00:00:00.000Z']]);
+    assert.deepEqual(store.liveSourcesUnder('/data/').map((source) => source.id), ['src_b']);
+    assert.equal(store.getSource('src_a')?.stateChangedAt, '2026-11-25T00:00:00.000Z');
+    assert.equal(store.eraseContent(sha('b'), '2026-11-26T00:00:00.000Z'), 1);
+    assert.equal(store.getDocument('doc_b')?.text, '');
+    assert.equal(store.getDocument('doc_b')?.title, null);
+    assert.equal(store.listElements('doc_b')[0]?.text, '');
+    assert.equal(store.getChunk('chk_1')?.text, '');
+    assert.equal(store.getBlob(sha('b'))?.erasedAt, '2026-11-26T00:00:00.000Z');
+  });
+
   test(`${adapter}: an ambiguous id prefix is an error`, (t) => {
     const store = open(t);
     store.insertSource({ id: 'src_abc1', path: '/x', createdAt: now });

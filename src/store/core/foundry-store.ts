@@ -8,7 +8,9 @@ import type {
   ExportRecord,
   FailureRecord,
   LineageEdge,
+  NewSourceRecord,
   SourceRecord,
+  SourceState,
   SourceVersionRecord,
 } from './records.ts';
 
@@ -18,6 +20,8 @@ export interface CurrentDocument {
   path: string;
   versionId: string;
   version: number;
+  /** When an ingest last found this path (see SourceRecord.seenAt). */
+  seenAt: string;
 }
 
 export interface StoreStats {
@@ -45,7 +49,14 @@ export interface FoundryStore {
 
   findSourceByPath(path: string): SourceRecord | null;
   getSource(id: string): SourceRecord | null;
-  insertSource(source: SourceRecord): void;
+  insertSource(source: NewSourceRecord): void;
+  /** Every source, any state, ordered by path. */
+  listSources(): SourceRecord[];
+  /** The live sources at `directory` or below it. */
+  liveSourcesUnder(directory: string): SourceRecord[];
+  setSourceState(id: string, state: SourceState, at: string): void;
+  /** Records that an ingest found these paths now. */
+  markSourcesSeen(paths: readonly string[], at: string): void;
   latestVersion(sourceId: string): SourceVersionRecord | null;
   listVersions(sourceId: string): SourceVersionRecord[];
   getVersion(id: string): SourceVersionRecord | null;
@@ -61,7 +72,13 @@ export interface FoundryStore {
   listElements(documentId: string): ElementRecord[];
   getElement(id: string): ElementRecord | null;
   getElements(ids: readonly string[]): ElementRecord[];
-  /** The newest document of every source whose latest version parsed, ordered by path. */
+  /**
+   * Erases content on request: blanks the text, title and metadata of every document of this
+   * blob, of their elements and chunks, and marks the blob erased. The rows (ids, hashes, spans)
+   * stay so lineage and the audit log still resolve. Returns how many documents it blanked.
+   */
+  eraseContent(sha256: string, at: string): number;
+  /** The newest document of every live source whose latest version parsed, ordered by path. */
   currentDocuments(): CurrentDocument[];
 
   recordFailure(failure: Omit<FailureRecord, 'id'>): void;

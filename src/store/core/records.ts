@@ -1,11 +1,22 @@
 import type { BoundingBox, ElementKind } from '../../foundry/core/parsed-document.ts';
 
+/** live: in the tree; deleted: gone from a re-ingested tree (kept, left out of builds); forgotten: erased on request. */
+export type SourceState = 'live' | 'deleted' | 'forgotten';
+
 /** A path fabrik has ingested; its content over time is a list of versions. */
 export interface SourceRecord {
   id: string;
   path: string;
   createdAt: string;
+  state: SourceState;
+  /** When the state last changed; null while it has always been live. */
+  stateChangedAt: string | null;
+  /** The last ingest that found the path (its creation, for a source never seen since). */
+  seenAt: string;
 }
+
+/** What a new source needs; it starts live, seen when created. */
+export type NewSourceRecord = Pick<SourceRecord, 'id' | 'path' | 'createdAt'>;
 
 export interface SourceVersionRecord {
   id: string;
@@ -23,6 +34,8 @@ export interface BlobRecord {
   size: number;
   mediaType: string | null;
   createdAt: string;
+  /** Set when `source forget` erased the bytes and the text derived from them. */
+  erasedAt?: string | null;
 }
 
 export interface DocumentRecord {

@@ -118,7 +118,13 @@ const MIGRATIONS: string[] = [
   CREATE INDEX lineage_edges_child ON lineage_edges(child);
   `,
   // Step 2: source paths linked to documents, deleted and forgotten sources (issue 7, items 1, 2).
+  // A source is live, deleted (gone from a re-ingested tree) or forgotten (erased on request);
+  // seen_at picks the path an export names when several sources hold one document.
   `
+  ALTER TABLE sources ADD COLUMN state TEXT NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'deleted', 'forgotten'));
+  ALTER TABLE sources ADD COLUMN state_changed_at TEXT;
+  ALTER TABLE sources ADD COLUMN seen_at TEXT;
+  ALTER TABLE blobs ADD COLUMN erased_at TEXT;
   `,
   // Step 3: content hashes of documents, chunks and dataset versions (issue 7, item 3).
   `

@@ -9,7 +9,9 @@ import type {
   ExportRecord,
   FailureRecord,
   LineageEdge,
+  NewSourceRecord,
   SourceRecord,
+  SourceState,
   SourceVersionRecord,
 } from '../core/records.ts';
 import type { ElementKind } from '../../foundry/core/parsed-document.ts';
@@ -54,8 +56,41 @@ class SqliteStore implements FoundryStore {
     return row === undefined ? null : toSource(row);
   }
 
-  insertSource(source: SourceRecord): void {
-    this.#sql.run('INSERT INTO sources (id, path, created_at) VALUES (?, ?, ?)', source.id, source.path, source.createdAt);
+  insertSource(source: NewSourceRecord): void {
+    this.#sql.run('INSERT INTO sources (id, path, created_at, seen_at) VALUES (?, ?, ?, ?)', source.id, source.path, source.createdAt, source.createdAt);
+  }
+
+  listSources(): SourceRecord[] {
+    return this.#sql.all('SELECT * FROM sources ORDER BY path').map(toSource);
+  }
+
+  liveSourcesUnder(directory: string): SourceRecord[] {
+    // A range on the path index: every path that starts with "directory/" sorts between "directory/" and "directory0".
+    const root = directory.endsWith('/') ? directory.slice(0, -1) : directory;
+    return this.#sql.all(
+      "SELECT * FROM sources WHERE state = 'live' AND (path = ? OR (path > ? AND path < ?)) ORDER BY path",
+      root, `${root}/`, `${root}0`,
+    ).map(toSource);
+  }
+
+  setSourceState(id: string, state: SourceState, at: string): void {
+    this.#sql.run('UPDATE sources SET state = ?, state_changed_at = ? WHERE id = ?', state, at, id);
+  }
+
+  markSourcesSeen(paths: readonly string[], at: string): void {
+    const update = this.#sql.statement('UPDATE sources SET seen_at = ? WHERE path = ?');
+    for (const path of paths) update.run(at, path);
+  }
+
+  eraseContent(sha256: string, at: string): number {
+    const documents = this.#sql.all('SELECT id FROM documents WHERE sha256 = ?', sha256).map((row) => String(row.id));
+    for (const id of documents) {
+      this.#sql.run("UPDATE documents SET text = '', title = NULL, warnings = '[]', metadata = '{}' WHERE id = ?", id);
+      this.#sql.run("UPDATE elements SET text = '', attributes = NULL WHERE document_id = ?", id);
+      this.#sql.run("UPDATE chunks SET text = '' WHERE document_id = ?", id);
+    }
+    this.#sql.run('UPDATE blobs SET erased_at = ? WHERE sha256 = ?', at, sha256);
+    return documents.length;
   }
 
   latestVersion(sourceId: string): SourceVersionRecord | null {
@@ -89,7 +124,7 @@ class SqliteStore implements FoundryStore {
 
   getBlob(sha256: string): BlobRecord | null {
     const row = this.#sql.get('SELECT * FROM blobs WHERE sha256 = ?', sha256);
-    return row === undefined ? null : { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at) };
+    return row === undefined ? null : { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at), erasedAt: nullableString(row.erased_at) };
   }
 
   findDocument(sha256: string, parserVersion: string): DocumentRecord | null {
@@ -138,11 +173,12 @@ class SqliteStore implements FoundryStore {
 
   currentDocuments(): CurrentDocument[] {
     const rows = this.#sql.all(
-      `SELECT s.path, v.id AS version_id, v.version, d.id, d.sha256, d.parser_version, d.media_type, d.title, d.page_count,
+      `SELECT s.path, s.seen_at, s.created_at AS source_created_at, v.id AS version_id, v.version, d.id, d.sha256, d.parser_version, d.media_type, d.title, d.page_count,
               d.element_count, d.warnings, d.metadata, d.created_at
        FROM sources s
        JOIN source_versions v ON v.source_id = s.id AND v.version = (SELECT MAX(version) FROM source_versions WHERE source_id = s.id)
        JOIN documents d ON d.id = (SELECT id FROM documents WHERE sha256 = v.sha256 ORDER BY created_at DESC LIMIT 1)
+       WHERE s.state = 'live'
        ORDER BY s.path`,
     );
     return rows.map((row) => ({
@@ -150,6 +186,7 @@ class SqliteStore implements FoundryStore {
       path: String(row.path),
       versionId: String(row.version_id),
       version: Number(row.version),
+      seenAt: String(row.seen_at ?? row.source_created_at),
     }));
   }
 
@@ -312,7 +349,14 @@ function parseJson<T>(value: unknown, fallback: T): T {
 }
 
 function toSource(row: Row): SourceRecord {
-  return { id: String(row.id), path: String(row.path), createdAt: String(row.created_at) };
+  return {
+    id: String(row.id),
+    path: String(row.path),
+    createdAt: String(row.created_at),
+    state: String(row.state ?? 'live') as SourceState,
+    stateChangedAt: nullableString(row.state_changed_at),
+    seenAt: String(row.seen_at ?? row.created_at),
+  };
 }
 
 function toVersion(row: Row): SourceVersionRecord {
