@@ -18,6 +18,9 @@ export interface GenerationRequest {
 
 type Body = Record<string, unknown>;
 
+/** The context length every served model reports (`max_model_len` in GET /v1/models), as a Llama 3 8B served by vLLM. */
+export const MAX_MODEL_LEN = 8192;
+
 const NO_STOP: string[] = [];
 
 /** Validates a /v1/chat/completions body; throws SimRequestError naming the field. */
@@ -105,7 +108,7 @@ function finish(record: Body, kind: 'chat' | 'text', model: string, promptTokens
     model,
     promptTokens,
     seed,
-    maxTokens: readMaxTokens(record),
+    maxTokens: readMaxTokens(record, promptTokens),
     stop: readStop(record.stop),
     stream: streaming,
     includeUsage,
@@ -113,14 +116,23 @@ function finish(record: Body, kind: 'chat' | 'text', model: string, promptTokens
   };
 }
 
-function readMaxTokens(record: Body): number | null {
+/**
+ * max_tokens, else max_completion_tokens, as vLLM validates them: each one given must be a
+ * positive integer that fits in the context beside the prompt, else a 400 (never a 500: a
+ * request's own fault must not look like a broken engine to a gateway's circuit breaker).
+ */
+function readMaxTokens(record: Body, promptTokens: number): number | null {
+  let maxTokens: number | null = null;
   for (const name of ['max_tokens', 'max_completion_tokens']) {
     const value = record[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SimRequestError(400, `${name} must be an integer of at least 1`, name);
-    return value;
+    if (value > MAX_MODEL_LEN - promptTokens) {
+      throw new SimRequestError(400, `'${name}' is too large: ${value}. This model's maximum context length is ${MAX_MODEL_LEN} tokens and your request has ${promptTokens} input tokens (${value} > ${MAX_MODEL_LEN} - ${promptTokens}).`, name);
+    }
+    maxTokens ??= value;
   }
-  return null;
+  return maxTokens;
 }
 
 function readStop(stop: unknown): string[] {
