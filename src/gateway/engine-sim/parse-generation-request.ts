@@ -108,7 +108,7 @@ function finish(record: Body, kind: 'chat' | 'text', model: string, promptTokens
     model,
     promptTokens,
     seed,
-    maxTokens: readMaxTokens(record, promptTokens),
+    maxTokens: readMaxTokens(record),
     stop: readStop(record.stop),
     stream: streaming,
     includeUsage,
@@ -117,19 +117,18 @@ function finish(record: Body, kind: 'chat' | 'text', model: string, promptTokens
 }
 
 /**
- * max_tokens, else max_completion_tokens, as vLLM validates them: each one given must be a
- * positive integer that fits in the context beside the prompt, else a 400 (never a 500: a
- * request's own fault must not look like a broken engine to a gateway's circuit breaker).
+ * max_tokens, else max_completion_tokens, validated as vLLM does: each one given must be a
+ * positive integer within the context length, else a 400 (never a 500: a request's own fault must
+ * not look like a broken engine to a gateway's circuit breaker). Unlike vLLM the prompt is not
+ * counted against the context, so gateway tests may send prompts of any size.
  */
-function readMaxTokens(record: Body, promptTokens: number): number | null {
+function readMaxTokens(record: Body): number | null {
   let maxTokens: number | null = null;
   for (const name of ['max_tokens', 'max_completion_tokens']) {
     const value = record[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SimRequestError(400, `${name} must be an integer of at least 1`, name);
-    if (value > MAX_MODEL_LEN - promptTokens) {
-      throw new SimRequestError(400, `'${name}' is too large: ${value}. This model's maximum context length is ${MAX_MODEL_LEN} tokens and your request has ${promptTokens} input tokens (${value} > ${MAX_MODEL_LEN} - ${promptTokens}).`, name);
-    }
+    if (value > MAX_MODEL_LEN) throw new SimRequestError(400, `'${name}' is too large: ${value}. This model's maximum context length is ${MAX_MODEL_LEN} tokens.`, name);
     maxTokens ??= value;
   }
   return maxTokens;

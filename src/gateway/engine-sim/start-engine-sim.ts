@@ -184,7 +184,7 @@ function handleRequest(context: SimContext, modelsBody: string, request: Incomin
 
 function handleInference(context: SimContext, path: string, text: string, response: ServerResponse): void {
   context.counters.requests++;
-  const fault = context.faults.next();
+  const fault = context.faults.next(text);
   if (fault.mode === 'fail') return sendError(response, fault.status ?? 500, 'engine-sim: injected failure (fault mode fail)');
   const beforeHeaders = fault.mode === 'stall' || fault.mode === 'drop' ? fault.afterTokens === undefined || path === '/v1/embeddings' : false;
   if (beforeHeaders && fault.mode === 'stall') return void new PendingResponse(context, response, null, 0);
