@@ -35,15 +35,37 @@ const NOTHING: Buffer[] = [];
  * connect errors, timeouts, 429 and 5xx until the first byte reaches the client; after that, a
  * failure ends a stream with an error event (and any other answer by closing the connection).
  * Bytes go through as the engine sent them; SSE is cut only at event boundaries.
+ *
+ * A failure the request itself causes must not count against a replica, or one client's bad
+ * input opens every circuit for everyone: a 4xx never counts, and an engine's 5xx answer is only
+ * held against its replica once another replica has answered the same body otherwise. The same
+ * 5xx (or a 4xx) from a second replica convicts the body: no more retries, neither is counted.
  */
 export function forwardExchange(context: ForwardContext, exchange: Exchange, response: HttpResponse): void {
   const { settings, metrics } = context;
   const { timeouts, circuit } = settings;
   let current: Attempt | null = null;
   let tried: Set<Replica> | null = null;
+  // A replica that answered this body with a 5xx, not yet counted: the next answer says whose fault it was.
+  let suspect: Replica | null = null;
+
+  /** The suspect's 5xx was its own (another replica answered, or failed for its own reasons): count it. */
+  const convict = (): void => {
+    if (suspect === null) return;
+    recordFailure(suspect, Date.now(), circuit);
+    suspect = null;
+  };
+  /** The body caused the suspect's 5xx: it does not count. */
+  const acquit = (): void => {
+    if (suspect === null) return;
+    releaseProbe(suspect);
+    suspect = null;
+  };
 
   const finish = (): void => {
     if (exchange.finished) return;
+    // Nobody else answered: as before, the 5xx counts against the replica that sent it.
+    convict();
     exchange.finished = true;
     context.finish(exchange);
     // An exchange that lived through a young-generation collection now sits in the old one, where,
@@ -53,13 +75,15 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     current = null;
   };
 
-  const endAttempt = (attempt: Attempt, outcome: 'success' | 'failure' | 'neutral'): void => {
+  const endAttempt = (attempt: Attempt, outcome: 'success' | 'failure' | 'neutral' | 'suspect'): void => {
     if (attempt.done) return;
     attempt.done = true;
     attempt.replica.inFlight -= 1;
     if (outcome === 'success') recordSuccess(attempt.replica);
     else if (outcome === 'failure') recordFailure(attempt.replica, Date.now(), circuit);
-    else releaseProbe(attempt.replica);
+    else if (outcome === 'neutral') releaseProbe(attempt.replica);
+    // 'suspect': judged later (a half-open probe stays taken until then).
+    else suspect = attempt.replica;
   };
 
   const fail = (error: FabrikError, headers: ReadonlyArray<[string, string]> = []): void => {
@@ -75,6 +99,8 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     // The client left: stop the engine's work and settle what was delivered.
     exchange.clientGone = true;
     exchange.status = 499;
+    // No verdict on an earlier 5xx: a client that leaves between two tries must not make it count.
+    acquit();
     if (current !== null && !current.done) {
       endAttempt(current, 'neutral');
       current.controller?.abort();
@@ -287,15 +313,25 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
         if (mode === 'error') {
           const body = Buffer.concat(errorBody);
           errorBody = [];
+          if (status === 429) convict();
+          else if (suspect !== null) {
+            // A second replica refused or failed on the same body: the body is the cause.
+            acquit();
+            endAttempt(attempt, 'neutral');
+            sendEngineError(status, body, attempt.replica);
+            return;
+          }
           const retryable = status >= 500 || status === 429;
-          endAttempt(attempt, status >= 500 ? 'failure' : 'neutral');
-          if (retryable && exchange.attempts <= settings.retries && hasOtherCandidate(attempt.replica)) {
+          const retrying = retryable && exchange.attempts <= settings.retries && hasOtherCandidate(attempt.replica);
+          endAttempt(attempt, status < 500 ? 'neutral' : retrying ? 'suspect' : 'failure');
+          if (retrying) {
             retryOrFail(attempt.replica, engineFailure(status, body, attempt.replica), false);
           } else {
             sendEngineError(status, body, attempt.replica);
           }
           return;
         }
+        convict();
         endAttempt(attempt, 'success');
         if (mode === 'body' && received === expected && exchange.responseBody.length === 1) response.end(exchange.responseBody[0]);
         else response.end(mode === 'sse' && !cut ? scanner?.rest() : undefined);
@@ -305,6 +341,8 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
       onResponseError(error) {
         if (attempt.done || exchange.finished) return;
         const failure = upstreamFailure(attempt, error);
+        // A connection failure is no verdict on the body: the earlier 5xx counts as well.
+        convict();
         endAttempt(attempt, 'failure');
         if (!attempt.responded || mode === 'error') {
           // A kept-alive connection the engine closed before answering: the same replica may be tried again.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { openSqliteControlStore } from '../../store/sqlite/sqlite-control-store.ts';
 import { createQuotaLimiter, type Admission } from './quota-limiter.ts';
@@ -103,4 +104,49 @@ test('concurrency slots, the monthly budget and a day quota', (t) => {
   assert.ok(!out.ok);
   assert.equal(out.error.code, 'quota_exceeded');
   assert.equal(Object.fromEntries(out.headers)['retry-after'], '60', 'the day ends in a minute');
+});
+
+test('a store locked by another writer: admissions use the leases in hand without waiting, then refuse; adjustments wait for the lock', (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'fabrik-quota-'));
+  const path = join(home, 'fabrik.db');
+  const store = openSqliteControlStore({ path, keyDir: join(home, 'keys'), origin: 'fabrik.local/audit/test', codeVersion: 'test' });
+  const other = new DatabaseSync(path);
+  t.after(() => {
+    if (other.isTransaction) other.exec('ROLLBACK');
+    other.close();
+    store.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  let now = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const limiter = createQuotaLimiter(store, { holder: 'a', now: () => now });
+  const day = [{ scope: 'team:d', limits: { tokensPerDay: 1000 } }];
+  const slots = [{ scope: 'team:c', limits: { concurrentRequests: 2 } }];
+  // Before the lock: a slice of 50 tokens (20 used) and one concurrency slot.
+  const first = limiter.admit({ scopes: day, promptTokens: 10, completionTokens: 10, prices: FREE });
+  assert.ok(first.ok);
+  assert.ok(limiter.admit({ scopes: slots, promptTokens: 0, completionTokens: 1, prices: FREE }).ok);
+
+  other.exec('BEGIN IMMEDIATE');
+  const started = performance.now();
+  assert.ok(limiter.admit({ scopes: day, promptTokens: 10, completionTokens: 10, prices: FREE }).ok, 'the 30 left in hand admit one more');
+  const spent = limiter.admit({ scopes: day, promptTokens: 10, completionTokens: 10, prices: FREE });
+  assert.ok(!spent.ok);
+  assert.equal(spent.error.code, 'rate_limited');
+  assert.match(spent.error.message, /quota store is locked/);
+  assert.equal(Object.fromEntries(spent.headers)['retry-after'], '1');
+  now += 200;
+  const slot = limiter.admit({ scopes: slots, promptTokens: 0, completionTokens: 1, prices: FREE });
+  assert.ok(!slot.ok && /quota store is locked/.test(slot.error.message), 'a second slot needs the store');
+  // An overrun settled while locked is charged once the lock goes, not lost.
+  limiter.settle(first.reservation, { promptTokens: 10, completionTokens: 90 });
+  limiter.tick();
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 1000, `admissions and the tick waited ${elapsed.toFixed(0)} ms for the lock`);
+
+  other.exec('COMMIT');
+  limiter.tick();
+  assert.equal(store.quotaCommitted('team:d', 'tokens_day', Math.floor(now / 86_400_000)).committed, 120, 'the 50 leased plus the overrun of 70');
+  now += 200;
+  assert.ok(limiter.admit({ scopes: day, promptTokens: 10, completionTokens: 10, prices: FREE }).ok, 'leases refill once the store is free');
+  assert.ok(limiter.admit({ scopes: slots, promptTokens: 0, completionTokens: 1, prices: FREE }).ok);
 });

@@ -1,5 +1,5 @@
 import type { Limits } from '../../control/limits.ts';
-import type { ControlStore, QuotaAdjustment, QuotaLeaseRequest } from '../../store/core/control-store.ts';
+import type { ControlStore, QuotaAdjustment, QuotaLeaseRequest, QuotaLeaseResult } from '../../store/core/control-store.ts';
 import { FabrikError } from '../../shared/errors.ts';
 
 /**
@@ -125,6 +125,8 @@ export interface QuotaLimiterOptions {
   sliceDivisor?: number;
   tickMs?: number;
   slotTtlMs?: number;
+  /** After a lease fails (the store is locked by another writer), admissions use the leases in hand this long before trying again. */
+  storeRetryMs?: number;
 }
 
 const MINUTE_BUCKETS = 60;
@@ -134,6 +136,9 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
   const now = options.now ?? Date.now;
   const sliceDivisor = options.sliceDivisor ?? 20;
   const slotTtlMs = options.slotTtlMs ?? 30_000;
+  const storeRetryMs = options.storeRetryMs ?? 100;
+  // Until then the store is not asked for more: a locked store costs admissions nothing.
+  let storeRetryAt = 0;
   const meters = new Map<string, WindowMeter>();
   // The meters of one scope object (principals are reloaded, so a stale entry simply drops out).
   const scopeMeters = new WeakMap<QuotaScope, WindowMeter[]>();
@@ -204,8 +209,24 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
 
   const remainingOf = (meter: WindowMeter): number => Math.max(0, meter.limit - meter.committed + (meter.leased - meter.used));
 
+  /** The store could not lease more: what is left here is spent, which says nothing about the window. */
+  const unleasedRefusal = (meter: WindowMeter): Refusal => {
+    const who = meter.scope.startsWith('team:') ? 'team' : 'key';
+    return {
+      ok: false,
+      error: new FabrikError('rate_limited', `the ${who}'s ${meter.spec.describe} leased to this gateway are used and the quota store is locked by another writer; retry after 1 s`, { param: meter.spec.limit }),
+      headers: [['retry-after', '1']],
+    };
+  };
+
   const refusal = (meter: WindowMeter, time: number, reason: string): Refusal => {
-    const { committed, oldestBucket } = store.quotaCommitted(meter.scope, meter.spec.metric, fromBucket(meter.spec.window, bucketOf(meter.spec.window, time)));
+    let committed = meter.committed;
+    let oldestBucket: number | null = null;
+    try {
+      ({ committed, oldestBucket } = store.quotaCommitted(meter.scope, meter.spec.metric, fromBucket(meter.spec.window, bucketOf(meter.spec.window, time))));
+    } catch {
+      // The store cannot be read now: the last lease's view serves for the headers.
+    }
     const resetAt = bucketEnd(meter.spec.window, oldestBucket ?? meter.bucket);
     const seconds = Math.max(1, Math.ceil((resetAt - time) / 1000));
     const remaining = Math.max(0, meter.limit - committed + (meter.leased - meter.used));
@@ -227,7 +248,13 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
     if (pending.length === 0) return;
     const adjustments = pending;
     pending = [];
-    store.adjustQuota(adjustments);
+    try {
+      store.adjustQuota(adjustments);
+    } catch (error) {
+      // Kept for the next tick: a return or an overrun charge is never lost to a locked store.
+      pending = adjustments.concat(pending);
+      throw error;
+    }
   };
 
   const limiter: QuotaLimiter = {
@@ -256,16 +283,27 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
         }
         slot.limit = limits.concurrentRequests;
         slot.lastUsed = time;
+        let unclaimed = false;
         if (slot.inFlight + 1 > slot.held) {
           const slice = Math.max(1, Math.ceil(slot.limit / sliceDivisor));
-          slot.held = store.claimSlots(scope, options.holder, Math.max(slot.inFlight + 1 - slot.held, slice), slot.limit, time, slotTtlMs);
+          if (time < storeRetryAt) unclaimed = true;
+          else {
+            try {
+              slot.held = store.claimSlots(scope, options.holder, Math.max(slot.inFlight + 1 - slot.held, slice), slot.limit, time, slotTtlMs);
+            } catch {
+              unclaimed = true;
+              storeRetryAt = time + storeRetryMs;
+            }
+          }
         }
         if (slot.inFlight + 1 > slot.held) {
           for (const taken of slots) taken.inFlight -= 1;
           const who = scope.startsWith('team:') ? 'team' : 'key';
           return {
             ok: false,
-            error: new FabrikError('rate_limited', `the ${who}'s limit of ${slot.limit} concurrent requests is reached; retry when one finishes`, { param: 'concurrentRequests' }),
+            error: new FabrikError('rate_limited', unclaimed
+              ? `the ${who}'s ${slot.held} concurrent requests held by this gateway are in use and the quota store is locked by another writer; retry after 1 s`
+              : `the ${who}'s limit of ${slot.limit} concurrent requests is reached; retry when one finishes`, { param: 'concurrentRequests' }),
             headers: [['retry-after', '1'], ['x-ratelimit-limit-concurrent', String(slot.limit)], ['x-ratelimit-remaining-concurrent', '0']],
           };
         }
@@ -286,7 +324,9 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
       // One transaction refills every meter that is short, together with the pending returns.
       let short: WindowMeter[] | null = null;
       for (const meter of active) if (meter.leased - meter.used < need(meter, wanted)) (short ??= []).push(meter);
-      if (short !== null) {
+      // Set when the store could not be asked: a meter that is short then degrades to its lease in hand.
+      let unleased = short !== null && time < storeRetryAt;
+      if (short !== null && !unleased) {
         const leases: QuotaLeaseRequest[] = short.map((meter) => ({
           scope: meter.scope,
           metric: meter.spec.metric,
@@ -297,7 +337,14 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
         }));
         const adjustments = pending;
         pending = [];
-        const results = store.leaseQuota(leases, adjustments);
+        let results: QuotaLeaseResult[] = [];
+        try {
+          results = store.leaseQuota(leases, adjustments);
+        } catch {
+          pending = adjustments.concat(pending);
+          unleased = true;
+          storeRetryAt = time + storeRetryMs;
+        }
         short.forEach((meter, index) => {
           const result = results[index];
           if (result === undefined) return;
@@ -316,6 +363,7 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
         else affordable = request.prices.output > 0 ? Math.floor((available - prompt * request.prices.input) / request.prices.output) : available - prompt * request.prices.input >= 0 ? Infinity : 0;
         if (affordable < 1) {
           for (const slot of slots) slot.inFlight -= 1;
+          if (unleased && short?.includes(meter) === true) return unleasedRefusal(meter);
           return refusal(meter, time, meter.spec.unit === 'requests' ? 'no request left in the window' : `this request needs at least ${need(meter, 1)} and ${Math.max(0, available)} is left to this gateway`);
         }
         allowance = Math.min(allowance, affordable);
@@ -364,13 +412,22 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
           meters.delete(key);
         }
       }
-      flush();
+      try {
+        flush();
+      } catch {
+        // The store is locked: the adjustments and the slots wait for the next tick (slots expire after slotTtlMs).
+        return;
+      }
       for (const [scope, slot] of slotMeters) {
         // Between ticks a process keeps the slots it claimed (a burst claims a slice at a time);
         // each tick gives back all but those in use, so another process waits at most a tick.
         const held = Math.min(slot.held, slot.inFlight);
         const idle = slot.inFlight === 0;
-        if (held !== slot.held || held > 0) store.setSlots(scope, options.holder, held, time, slotTtlMs);
+        try {
+          if (held !== slot.held || held > 0) store.setSlots(scope, options.holder, held, time, slotTtlMs);
+        } catch {
+          return;
+        }
         slot.held = held;
         if (idle) slotMeters.delete(scope);
       }

@@ -28,6 +28,8 @@ export interface UsageRecorderOptions {
   batchSize?: number;
   /** Most records kept while the store is unavailable. */
   maxPending?: number;
+  /** How long close() keeps retrying while the store is locked by another writer. */
+  closeTimeoutMs?: number;
 }
 
 export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorder {
@@ -35,6 +37,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
   const flushMs = options.flushMs ?? 1000;
   const batchSize = options.batchSize ?? 1000;
   const maxPending = options.maxPending ?? 200_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const buffer = new UsageBuffer();
   let payloads: PayloadRecord[] = [];
   let dropped = 0;
@@ -91,6 +94,13 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
       clearInterval(timer);
       if (draining !== null) await draining;
       await drain();
+      // A write fails at once while another writer holds the lock: wait for it here, off the
+      // event loop, rather than lose the last records (the old 10 s busy timeout, asynchronously).
+      const deadline = Date.now() + closeTimeoutMs;
+      while ((buffer.size > 0 || payloads.length > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(flushMs, 50)));
+        await drain();
+      }
     },
     get dropped() {
       return dropped;

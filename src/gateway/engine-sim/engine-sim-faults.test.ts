@@ -147,3 +147,16 @@ test('a client that disconnects mid-stream stops the generation timer and counts
   assert.equal(await pending, 'aborted');
   await until(() => sim.stats().aborted === 2, 'the second abort');
 });
+
+test('fail with match: only the bodies that contain the text fail (an input that crashes the engine); /health stays up', async (t) => {
+  const sim = await startEngineSim({ tokensPerSecond: 0, timeToFirstTokenMs: 0 });
+  t.after(() => sim.close());
+  sim.setFault({ mode: 'fail', status: 500, match: 'POISON' });
+  assert.equal((await chat(sim, { messages: [{ role: 'user', content: 'a POISON pill' }] })).status, 500);
+  assert.equal((await chat(sim)).status, 200);
+  assert.equal((await chat(sim, { messages: [{ role: 'user', content: 'POISON again' }] })).status, 500);
+  assert.equal((await fetch(`${sim.url}/health`)).status, 200);
+  const refused = await fetch(`${sim.url}/sim/fault`, { method: 'POST', body: JSON.stringify({ mode: 'fail', match: '' }) });
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /match must be a non-empty string/);
+});

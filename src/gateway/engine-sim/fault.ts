@@ -3,8 +3,11 @@ import { SimRequestError } from './sim-request-error.ts';
 /** A misbehaviour the stand-in can be told to show, to test what a gateway does about it. */
 export type Fault =
   | { mode: 'none' }
-  /** Answer requests with `status` (500) in the OpenAI error shape: the next `count` (default all), or a `rate` share of them. */
-  | { mode: 'fail'; status?: number; count?: number; rate?: number }
+  /**
+   * Answer requests with `status` (500) in the OpenAI error shape: the next `count` (default all), or a `rate` share of them;
+   * with `match`, only requests whose body contains it (an input that crashes the engine).
+   */
+  | { mode: 'fail'; status?: number; count?: number; rate?: number; match?: string }
   /** Stop sending after `afterTokens` tokens (before the headers when absent) and keep the socket open. */
   | { mode: 'stall'; afterTokens?: number }
   /** Destroy the socket after `afterTokens` tokens (before the headers when absent). */
@@ -31,6 +34,11 @@ export function parseFault(value: unknown): Fault {
       if (rate !== undefined) {
         if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) throw new SimRequestError(400, 'rate must be a number greater than 0 and at most 1', 'rate');
         fault.rate = rate;
+      }
+      const match = record.match;
+      if (match !== undefined && match !== null) {
+        if (typeof match !== 'string' || match === '') throw new SimRequestError(400, 'match must be a non-empty string', 'match');
+        fault.match = match;
       }
       return fault;
     }
@@ -61,10 +69,11 @@ export class FaultState {
     this.seen = 0;
   }
 
-  /** The fault for the next inference request; counts it against `count` and `rate`. */
-  next(): Fault {
+  /** The fault for the next inference request (its body); counts it against `count` and `rate`. */
+  next(body: string): Fault {
     const fault = this.fault;
     if (fault.mode !== 'fail') return fault;
+    if (fault.match !== undefined && !body.includes(fault.match)) return NONE;
     const index = this.seen++;
     if (fault.rate !== undefined && Math.floor((index + 1) * fault.rate) === Math.floor(index * fault.rate)) return NONE;
     if (--this.failuresLeft <= 0) this.set(NONE);
@@ -73,7 +82,7 @@ export class FaultState {
 
   /** True while every request fails: /health then fails too, as a dead engine's does. */
   failsEverything(): boolean {
-    return this.fault.mode === 'fail' && this.fault.count === undefined && (this.fault.rate === undefined || this.fault.rate === 1);
+    return this.fault.mode === 'fail' && this.fault.count === undefined && this.fault.match === undefined && (this.fault.rate === undefined || this.fault.rate === 1);
   }
 }
 

@@ -18,6 +18,9 @@ export interface GenerationRequest {
 
 type Body = Record<string, unknown>;
 
+/** The context length every served model reports (`max_model_len` in GET /v1/models), as a Llama 3 8B served by vLLM. */
+export const MAX_MODEL_LEN = 8192;
+
 const NO_STOP: string[] = [];
 
 /** Validates a /v1/chat/completions body; throws SimRequestError naming the field. */
@@ -113,14 +116,22 @@ function finish(record: Body, kind: 'chat' | 'text', model: string, promptTokens
   };
 }
 
+/**
+ * max_tokens, else max_completion_tokens, validated as vLLM does: each one given must be a
+ * positive integer within the context length, else a 400 (never a 500: a request's own fault must
+ * not look like a broken engine to a gateway's circuit breaker). Unlike vLLM the prompt is not
+ * counted against the context, so gateway tests may send prompts of any size.
+ */
 function readMaxTokens(record: Body): number | null {
+  let maxTokens: number | null = null;
   for (const name of ['max_tokens', 'max_completion_tokens']) {
     const value = record[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SimRequestError(400, `${name} must be an integer of at least 1`, name);
-    return value;
+    if (value > MAX_MODEL_LEN) throw new SimRequestError(400, `'${name}' is too large: ${value}. This model's maximum context length is ${MAX_MODEL_LEN} tokens.`, name);
+    maxTokens ??= value;
   }
-  return null;
+  return maxTokens;
 }
 
 function readStop(stop: unknown): string[] {

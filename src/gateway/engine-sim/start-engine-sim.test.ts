@@ -131,6 +131,27 @@ test('errors surface as the SDK error classes, in the OpenAI shape', async () =>
   await assert.rejects(anonymous.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
 });
 
+test('max_tokens and max_completion_tokens beyond the context length are a 400, as vLLM answers, never a 500', async () => {
+  const messages = [{ role: 'user' as const, content: 'hello' }];
+  for (const field of ['max_tokens', 'max_completion_tokens'] as const) {
+    for (const [value, stream] of [[1e15, false], [1e15, true], [8193, false]] as const) {
+      await assert.rejects(client.chat.completions.create({ model: MODEL, messages, [field]: value, stream }), (error: unknown) => {
+        assert.ok(error instanceof BadRequestError, `${field}: ${value}: ${String(error)}`);
+        assert.equal(error.param, field);
+        assert.match(error.message, new RegExp(`'${field}' is too large: ${value}\\. This model's maximum context length is 8192 tokens\\.$`));
+        return true;
+      });
+    }
+    await assert.rejects(client.completions.create({ model: MODEL, prompt: 'x', [field]: 1e15 }), BadRequestError);
+  }
+  await assert.rejects(client.chat.completions.create({ model: MODEL, messages, max_tokens: 1.5 }), (error: unknown) => error instanceof BadRequestError && error.param === 'max_tokens');
+  // The whole context is fine (the stream starts; no need to wait for 8192 tokens).
+  const fits = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 8192, stream: true });
+  fits.controller.abort();
+  const models = await client.models.list();
+  assert.equal((models.data[0] as unknown as { max_model_len: number }).max_model_len, 8192);
+});
+
 test('raw validation errors: bad JSON, missing model, stream_options without stream, wrong method, unknown path', async () => {
   const post = (path: string, body: string) => fetch(`${sim.url}${path}`, { method: 'POST', headers: { authorization: 'Bearer sk-sim', 'content-type': 'application/json' }, body });
   const cases: Array<[Response, number, string | null]> = [

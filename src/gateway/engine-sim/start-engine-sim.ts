@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { FabrikError } from '../../shared/errors.ts';
 import { FaultState, parseFault, type Fault } from './fault.ts';
 import { Generation } from './generation.ts';
-import { parseChatRequest, parseCompletionRequest } from './parse-generation-request.ts';
+import { MAX_MODEL_LEN, parseChatRequest, parseCompletionRequest } from './parse-generation-request.ts';
 import { PendingResponse } from './pending-response.ts';
 import { respondEmbeddings } from './respond-embeddings.ts';
 import { sendError, sendJson } from './send-json.ts';
@@ -77,7 +77,7 @@ export async function startEngineSim(options: EngineSimOptions = {}): Promise<En
   const created = Math.floor(Date.now() / 1000);
   const modelsBody = JSON.stringify({
     object: 'list',
-    data: settings.models.map((id) => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 8192 })),
+    data: settings.models.map((id) => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: MAX_MODEL_LEN })),
   });
   const server = createServer((request, response) => handleRequest(context, modelsBody, request, response));
   // An engine behind a gateway holds connections open; uvicorn's default keep-alive is 5 s as well.
@@ -184,7 +184,7 @@ function handleRequest(context: SimContext, modelsBody: string, request: Incomin
 
 function handleInference(context: SimContext, path: string, text: string, response: ServerResponse): void {
   context.counters.requests++;
-  const fault = context.faults.next();
+  const fault = context.faults.next(text);
   if (fault.mode === 'fail') return sendError(response, fault.status ?? 500, 'engine-sim: injected failure (fault mode fail)');
   const beforeHeaders = fault.mode === 'stall' || fault.mode === 'drop' ? fault.afterTokens === undefined || path === '/v1/embeddings' : false;
   if (beforeHeaders && fault.mode === 'stall') return void new PendingResponse(context, response, null, 0);

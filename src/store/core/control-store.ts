@@ -138,6 +138,8 @@ export interface ControlStore {
   putModel(model: ModelDefinition, actor: string): void;
   removeModel(name: string, actor: string): void;
   listModels(): ModelDefinition[];
+  // The gateway's writes (leases, slots, usage) run on its event loop: when another writer holds
+  // the lock they throw at once (store_error) instead of waiting; the gateway retries later.
   /** Grants what it can of each request, after applying `adjustments`, in one transaction. */
   leaseQuota(requests: readonly QuotaLeaseRequest[], adjustments: readonly QuotaAdjustment[]): QuotaLeaseResult[];
   adjustQuota(adjustments: readonly QuotaAdjustment[]): void;

@@ -27,20 +27,48 @@ const USAGE_INSERT = 'INSERT INTO gateway_usage (request_id, time, team_id, key_
 const USAGE_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Rows per INSERT: 50 × 17 parameters stays under SQLite's default limit of 32766. */
 const USAGE_ROWS = 50;
+/**
+ * The gateway's writes (quota leases and slots, metered usage) run on the event loop, so they go
+ * through a second connection that waits at most this long for the write lock: a foundry
+ * transaction or a backup holding it makes them fail fast (the gateway keeps its records, uses
+ * the leases in hand and retries) instead of stalling every request for the main connection's
+ * 10 s. 2 ms lets another gateway's lease (well under 1 ms) finish first.
+ */
+const GATEWAY_BUSY_TIMEOUT_MS = 2;
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
 
 /** Opens the control tables in the shared SQLite file on a connection of its own (WAL, busy timeout). */
 export function openSqliteControlStore(options: SqliteControlStoreOptions): ControlStore {
   const { sql, audit } = openSqliteDatabase(options, 'control store', migrateControl);
-  return new SqliteControlStore(sql, audit);
+  return new SqliteControlStore(sql, audit, options);
 }
 
 class SqliteControlStore implements ControlStore {
   readonly audit: AuditLog;
   readonly #sql: SqliteDatabase;
+  readonly #options: SqliteControlStoreOptions;
+  /** The gateway's connection (short busy timeout), opened on its first write. */
+  #gateway: { sql: SqliteDatabase; audit: AuditLog } | null = null;
 
-  constructor(sql: SqliteDatabase, audit: AuditLog) {
+  constructor(sql: SqliteDatabase, audit: AuditLog, options: SqliteControlStoreOptions) {
     this.#sql = sql;
     this.audit = audit;
+    this.#options = options;
+  }
+
+  /** Runs one of the gateway's writes on its own connection; a held lock fails fast as store_error. */
+  #onGatewayConnection<T>(work: (sql: SqliteDatabase, audit: AuditLog) => T): T {
+    this.#gateway ??= openSqliteDatabase({ ...this.#options, busyTimeoutMs: GATEWAY_BUSY_TIMEOUT_MS }, 'control store', migrateControl);
+    try {
+      return work(this.#gateway.sql, this.#gateway.audit);
+    } catch (error) {
+      const code = (error as { errcode?: unknown }).errcode;
+      if (typeof code === 'number' && ((code & 0xff) === SQLITE_BUSY || (code & 0xff) === SQLITE_LOCKED)) {
+        throw new FabrikError('store_error', `${this.#options.path} is locked by another writer (waited ${GATEWAY_BUSY_TIMEOUT_MS} ms); the gateway retries later`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   #bumpRevision(): void {
@@ -158,33 +186,33 @@ class SqliteControlStore implements ControlStore {
   }
 
   leaseQuota(requests: readonly QuotaLeaseRequest[], adjustments: readonly QuotaAdjustment[]): QuotaLeaseResult[] {
-    return this.#sql.transaction(() => {
-      this.#applyAdjustments(adjustments);
+    return this.#onGatewayConnection((sql) => sql.transaction(() => {
+      this.#applyAdjustments(sql, adjustments);
       return requests.map((request) => {
         // Minute windows keep 60 one-second buckets; older ones can never count again.
-        if (request.fromBucket < request.bucket) this.#sql.run('DELETE FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket < ?', request.scope, request.metric, request.fromBucket);
-        const committed = Number(this.#sql.get('SELECT COALESCE(SUM(granted), 0) AS total FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', request.scope, request.metric, request.fromBucket)?.total ?? 0);
+        if (request.fromBucket < request.bucket) sql.run('DELETE FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket < ?', request.scope, request.metric, request.fromBucket);
+        const committed = Number(sql.get('SELECT COALESCE(SUM(granted), 0) AS total FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', request.scope, request.metric, request.fromBucket)?.total ?? 0);
         const granted = Math.max(0, Math.min(request.want, request.limit - committed));
-        if (granted > 0) this.#addGrant(request.scope, request.metric, request.bucket, granted);
+        if (granted > 0) this.#addGrant(sql, request.scope, request.metric, request.bucket, granted);
         return { granted, committed: committed + granted };
       });
-    });
+    }));
   }
 
   adjustQuota(adjustments: readonly QuotaAdjustment[]): void {
     if (adjustments.length === 0) return;
-    this.#sql.transaction(() => this.#applyAdjustments(adjustments));
+    this.#onGatewayConnection((sql) => sql.transaction(() => this.#applyAdjustments(sql, adjustments)));
   }
 
-  #applyAdjustments(adjustments: readonly QuotaAdjustment[]): void {
+  #applyAdjustments(sql: SqliteDatabase, adjustments: readonly QuotaAdjustment[]): void {
     for (const adjustment of adjustments) {
-      if (adjustment.delta !== 0) this.#addGrant(adjustment.scope, adjustment.metric, adjustment.bucket, adjustment.delta);
+      if (adjustment.delta !== 0) this.#addGrant(sql, adjustment.scope, adjustment.metric, adjustment.bucket, adjustment.delta);
     }
   }
 
-  #addGrant(scope: string, metric: string, bucket: number, delta: number): void {
-    if (delta < 0) this.#sql.run('UPDATE control_quota_grants SET granted = MAX(0, granted + ?) WHERE scope = ? AND metric = ? AND bucket = ?', delta, scope, metric, bucket);
-    else this.#sql.run('INSERT INTO control_quota_grants (scope, metric, bucket, granted) VALUES (?, ?, ?, ?) ON CONFLICT (scope, metric, bucket) DO UPDATE SET granted = granted + excluded.granted', scope, metric, bucket, delta);
+  #addGrant(sql: SqliteDatabase, scope: string, metric: string, bucket: number, delta: number): void {
+    if (delta < 0) sql.run('UPDATE control_quota_grants SET granted = MAX(0, granted + ?) WHERE scope = ? AND metric = ? AND bucket = ?', delta, scope, metric, bucket);
+    else sql.run('INSERT INTO control_quota_grants (scope, metric, bucket, granted) VALUES (?, ?, ?, ?) ON CONFLICT (scope, metric, bucket) DO UPDATE SET granted = granted + excluded.granted', scope, metric, bucket, delta);
   }
 
   quotaCommitted(scope: string, metric: string, fromBucket: number): { committed: number; oldestBucket: number | null } {
@@ -193,24 +221,26 @@ class SqliteControlStore implements ControlStore {
   }
 
   claimSlots(scope: string, holder: string, want: number, limit: number, nowMs: number, ttlMs: number): number {
-    return this.#sql.transaction(() => {
-      this.#sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND expires_at < ?', scope, nowMs);
-      const mine = Number(this.#sql.get('SELECT held FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder)?.held ?? 0);
-      const others = Number(this.#sql.get('SELECT COALESCE(SUM(held), 0) AS total FROM control_quota_slots WHERE scope = ? AND holder <> ?', scope, holder)?.total ?? 0);
+    return this.#onGatewayConnection((sql) => sql.transaction(() => {
+      sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND expires_at < ?', scope, nowMs);
+      const mine = Number(sql.get('SELECT held FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder)?.held ?? 0);
+      const others = Number(sql.get('SELECT COALESCE(SUM(held), 0) AS total FROM control_quota_slots WHERE scope = ? AND holder <> ?', scope, holder)?.total ?? 0);
       const held = Math.max(mine, Math.min(mine + want, limit - others));
-      this.#sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
+      sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
       return held;
-    });
+    }));
   }
 
   setSlots(scope: string, holder: string, held: number, nowMs: number, ttlMs: number): void {
-    if (held <= 0) this.#sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder);
-    else this.#sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
+    this.#onGatewayConnection((sql) => {
+      if (held <= 0) sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder);
+      else sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
+    });
   }
 
   recordUsage(records: readonly UsageRecord[], payloads: readonly PayloadRecord[], actor: string): void {
     if (records.length === 0 && payloads.length === 0) return;
-    this.#sql.transaction(() => {
+    this.#onGatewayConnection((sql, audit) => sql.transaction(() => {
       let promptTokens = 0;
       let completionTokens = 0;
       let costMicros = 0;
@@ -226,18 +256,18 @@ class SqliteControlStore implements ControlStore {
           costMicros += record.costMicros;
           if (record.status >= 400) errors += 1;
         }
-        this.#sql.statement(`${USAGE_INSERT}${Array.from({ length: rows.length }, () => USAGE_ROW).join(', ')}`).run(...values);
+        sql.statement(`${USAGE_INSERT}${Array.from({ length: rows.length }, () => USAGE_ROW).join(', ')}`).run(...values);
       }
-      const insertPayload = this.#sql.statement('INSERT OR IGNORE INTO gateway_payloads (request_id, team_id, time, request, response) VALUES (?, ?, ?, ?, ?)');
+      const insertPayload = sql.statement('INSERT OR IGNORE INTO gateway_payloads (request_id, team_id, time, request, response) VALUES (?, ?, ?, ?, ?)');
       for (const payload of payloads) insertPayload.run(payload.requestId, payload.teamId, payload.time, payload.request, payload.response);
       // Requests reach the audit log as ids and counts, never prompts: one entry per batch.
-      this.audit.append({
+      audit.append({
         actor,
         action: 'gateway.requests',
         subjects: records.map((record) => record.requestId),
         options: { requests: records.length, errors, promptTokens, completionTokens, costMicros, payloadsLogged: payloads.length },
       });
-    });
+    }));
   }
 
   queryUsage(query: UsageQuery): UsageAggregate[] {
@@ -275,6 +305,8 @@ class SqliteControlStore implements ControlStore {
   }
 
   close(): void {
+    this.#gateway?.sql.close();
+    this.#gateway = null;
     this.#sql.close();
   }
 }

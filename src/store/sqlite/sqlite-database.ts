@@ -13,6 +13,8 @@ export interface SqliteOpenOptions {
   origin: string;
   codeVersion: string;
   checkpointEvery?: number;
+  /** How long a write waits for another connection's lock before failing (default 10 s: the CLI would rather wait than fail). */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export function openSqliteDatabase(options: SqliteOpenOptions, what: string, mig
   try {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
-    db.exec('PRAGMA busy_timeout = 10000');
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
     db.exec('PRAGMA foreign_keys = ON');
     migrate(db);
   } catch (error) {
