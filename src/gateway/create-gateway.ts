@@ -5,6 +5,7 @@ import { createKeyDirectory, type KeyDirectory, type Principal } from '../contro
 import type { HttpResponse } from '../server/http-response.ts';
 import { sendError, sendJson } from '../server/send-error.ts';
 import { FabrikError } from '../shared/errors.ts';
+import { decodePathSegment } from '../shared/http-syntax.ts';
 import type { ControlStore, UsageRecord } from '../store/core/control-store.ts';
 import { bodyText, streamText } from './core/count-response-tokens.ts';
 import { estimatePromptTokens, loadTokenCounter, tokenCounter, type Endpoint } from './core/count-tokens.ts';
@@ -364,7 +365,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       sendJson(response, 200, { object: 'list', data: entries });
       return;
     }
-    const name = decodeURIComponent(path.slice('/v1/models/'.length));
+    let name: string;
+    try {
+      name = decodePathSegment(path.slice('/v1/models/'.length), 'model');
+    } catch (error) {
+      sendError(response, error);
+      return;
+    }
     const entry = entries.find((candidate) => candidate.id === name);
     if (entry === undefined) sendError(response, new FabrikError('not_found', `the model "${name}" does not exist`, { param: 'model' }));
     else sendJson(response, 200, entry);

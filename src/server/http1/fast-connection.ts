@@ -152,7 +152,8 @@ export class FastConnection implements ResponseSink, Expiring {
         if (this.head === null) {
           const end = buffer.indexOf(HEAD_END);
           if (end === -1) {
-            if (buffer.length > this.options.maxHeadBytes) this.handOff();
+            // A bare LF would never end the head here (`GET / HTTP/1.1\nHost: x\n\n`): node:http answers it 400 now.
+            if (buffer.length > this.options.maxHeadBytes || hasBareLineFeed(buffer)) this.handOff();
             return;
           }
           const head = end > this.options.maxHeadBytes ? null : parseRequestHead(buffer.toString('latin1', 0, end), this.options.allowed);
@@ -263,4 +264,12 @@ export class FastConnection implements ResponseSink, Expiring {
     this.response = null;
     if (response !== null && !response.writableFinished) response.emitClose();
   }
+}
+
+/** A LF not preceded by CR: the head is not one the fast path reads. */
+function hasBareLineFeed(buffer: Buffer): boolean {
+  for (let index = buffer.indexOf(10); index !== -1; index = buffer.indexOf(10, index + 1)) {
+    if (index === 0 || buffer[index - 1] !== 13) return true;
+  }
+  return false;
 }

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { test } from 'node:test';
+import { MODEL, startGatewayHarness } from './helpers/gateway-harness.ts';
+
+// Smaller gateway defects of issue 7, item 22: one test (or more) per sub-item.
+
+/** Writes `bytes` on a fresh connection and collects what comes back until the server closes or `waitMs` passes. */
+function rawExchange(url: string, bytes: string | Buffer, waitMs = 5_000): Promise<{ text: string; closed: boolean; elapsedMs: number }> {
+  const { hostname, port } = new URL(url);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(bytes));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closed: false, elapsedMs: Date.now() - started });
+    }, waitMs);
+    socket.on('data', (chunk: Buffer) => void (text += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true, elapsedMs: Date.now() - started });
+    });
+  });
+}
+
+test('a bare-LF request head gets an immediate 400, not a wait for the head timeout (item 22b)', async (t) => {
+  const harness = await startGatewayHarness(t);
+  for (const head of ['GET / HTTP/1.1\nHost: x\n\n', 'POST /v1/chat/completions HTTP/1.1\nhost: x\ncontent-length: 2\n\n{}']) {
+    const { text, closed, elapsedMs } = await rawExchange(harness.url, head);
+    assert.match(text, /^HTTP\/1\.1 400 /, JSON.stringify(head));
+    assert.equal(closed, true);
+    assert.ok(elapsedMs < 2_000, `answered after ${elapsedMs} ms`);
+  }
+});
+
+test('a malformed percent-escape in /v1/models/… and in admin paths is a 400 invalid_request, not a 500 (item 22c)', async (t) => {
+  const harness = await startGatewayHarness(t);
+  const secret = harness.key('alpha');
+  const admin = harness.adminKey();
+  for (const [path, key] of [['/v1/models/%ZZ', secret], ['/admin/teams/%ZZ', admin], ['/admin/keys/%E0%A4%A/revoke', admin]] as const) {
+    const response = await fetch(`${harness.url}${path}`, { method: path.endsWith('revoke') ? 'POST' : 'GET', headers: { authorization: `Bearer ${key}` } });
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    assert.equal(response.status, 400, `${path}: ${JSON.stringify(body)}`);
+    assert.equal(body.error.code, 'invalid_request');
+    assert.match(body.error.message, /percent-encoding/);
+  }
+  const fine = await fetch(`${harness.url}/v1/models/${encodeURIComponent(MODEL)}`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(fine.status, 200);
+});
+
+test('an admin body over 1 MiB is answered 413 payload_too_large, not a reset (item 22d)', async (t) => {
+  const harness = await startGatewayHarness(t);
+  const admin = harness.adminKey();
+  const body = JSON.stringify({ name: 'big', limits: {}, padding: 'x'.repeat(2 * 1024 * 1024) });
+  const response = await fetch(`${harness.url}/admin/teams`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body });
+  assert.equal(response.status, 413);
+  assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+  // Raw, with the body written after the head: the answer comes back before the close.
+  const raw = await rawExchange(harness.url, Buffer.concat([
+    Buffer.from(`POST /admin/teams HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${admin}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${body.length}\r\n\r\n`),
+    Buffer.from(body),
+  ]));
+  assert.match(raw.text, /^HTTP\/1\.1 413 /);
+  assert.match(raw.text, /payload_too_large/);
+});
+
+test('the Authorization scheme is case-insensitive: "bearer" and "BEARER" work like "Bearer" (item 22h)', async (t) => {
+  const harness = await startGatewayHarness(t);
+  const secret = harness.key('alpha');
+  for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+    const response = await fetch(`${harness.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `${scheme} ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+    });
+    assert.equal(response.status, 200, `${scheme}: ${await response.text()}`);
+    await response.arrayBuffer().catch(() => {});
+    const models = await fetch(`${harness.baseURL}/models`, { headers: { authorization: `${scheme} ${secret}` } });
+    assert.equal(models.status, 200, scheme);
+    await models.arrayBuffer();
+  }
+});
