@@ -82,3 +82,20 @@ test('the Authorization scheme is case-insensitive: "bearer" and "BEARER" work l
     await models.arrayBuffer();
   }
 });
+
+test('a replica URL ending in /v1 or /v1/ is normalised, not sent to /v1/v1/… (item 22j)', async (t) => {
+  const { parseModelDefinition } = await import('../src/gateway/core/model-definition.ts');
+  const parsed = parseModelDefinition({ code: 'invalid_option' }, { name: 'm', replicas: ['http://10.0.0.5:8000/v1', 'http://10.0.0.6:8000/v1/', 'http://10.0.0.7/llama'] }, 'models[0]');
+  assert.deepEqual(parsed.replicas.map((replica) => replica.url), ['http://10.0.0.5:8000', 'http://10.0.0.6:8000', 'http://10.0.0.7/llama']);
+  const probe = await startGatewayHarness(t);
+  const engineUrl = probe.engines[0]?.url as string;
+  const harness = await startGatewayHarness(t, { model: { replicas: [{ url: `${engineUrl}/v1/`, weight: 1, maxConcurrent: null }] } });
+  const secret = harness.key('alpha');
+  const response = await fetch(`${harness.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  await response.arrayBuffer();
+});
