@@ -99,3 +99,65 @@ test('a replica URL ending in /v1 or /v1/ is normalised, not sent to /v1/v1/… 
   assert.equal(response.status, 200, await response.clone().text());
   await response.arrayBuffer();
 });
+
+/** The gateway_usage rows written so far. */
+async function usageRows(harness: Awaited<ReturnType<typeof startGatewayHarness>>): Promise<Array<{ team_id: string | null; key_id: string | null; endpoint: string; status: number; error_code: string | null }>> {
+  await harness.gateway.flush();
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(harness.storeOptions.path, { readOnly: true });
+  try {
+    return db.prepare('SELECT team_id, key_id, endpoint, status, error_code FROM gateway_usage ORDER BY seq').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+test('401s, 413s and 500s after admission are metered; 401 rows are capped against a flood (item 22a)', async (t) => {
+  const harness = await startGatewayHarness(t, { settings: { maxBodyBytes: 300_000, maxJsonDepth: 1_000_000 } });
+  const secret = harness.key('alpha');
+  const team = harness.store.getTeam('alpha')?.id;
+  const post = (key: string, body: string, path = '/v1/chat/completions'): Promise<number> => fetch(`${harness.url}${path}`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body,
+  }).then(async (response) => {
+    await response.arrayBuffer();
+    return response.status;
+  });
+  const chat = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+
+  assert.equal(await post('fk-not-a-key', chat, '/v1/embeddings'), 401);
+  assert.equal(await post(secret, JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(400_000) }] })), 413);
+  // Re-serialising a deep body for the alias throws after admission: a 500, settled and metered.
+  assert.equal(await post(secret, `{"model":"default","messages":[{"role":"user","content":"x"}],"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), 500);
+  let rows = await usageRows(harness);
+  assert.deepEqual(rows.map((row) => [row.status, row.error_code, row.team_id, row.key_id === null, row.endpoint]), [
+    [401, 'authentication_failed', null, true, 'embeddings'],
+    [413, 'payload_too_large', team, false, 'chat'],
+    [500, 'internal', team, false, 'chat'],
+  ]);
+
+  // A flood of bad keys: every one answered 401 and counted in /metrics, at most a burst of 60 rows.
+  const statuses = await Promise.all(Array.from({ length: 150 }, () => post(`fk-flood-${Math.random()}`, chat)));
+  assert.ok(statuses.every((status) => status === 401));
+  rows = await usageRows(harness);
+  const unauthenticated = rows.filter((row) => row.status === 401).length;
+  assert.ok(unauthenticated >= 60 && unauthenticated <= 64, `${unauthenticated} rows for 151 unauthenticated requests`);
+  const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminKey()}` } })).text();
+  assert.match(metrics, /fabrik_gateway_requests_total\{model="-",team="-",status="401"\} 151/);
+});
+
+test('a 413 because the bodies gathered across connections are at their cap is metered too (item 22a)', async (t) => {
+  const harness = await startGatewayHarness(t, { settings: { maxBufferedBodyBytes: 100_000 } });
+  const secret = harness.key('alpha');
+  const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(60_000) }], max_tokens: 2 });
+  const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${secret}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  const { hostname, port } = new URL(harness.url);
+  const first = connect({ host: hostname, port: Number(port) });
+  t.after(() => first.destroy());
+  first.on('error', () => {});
+  first.write(head + body.slice(0, 10));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const second = await rawExchange(harness.url, head + body.slice(0, 10), 2_000);
+  assert.match(second.text, /^HTTP\/1\.1 413 /);
+  const rows = await usageRows(harness);
+  assert.deepEqual(rows.map((row) => [row.status, row.error_code, row.team_id]), [[413, 'payload_too_large', harness.store.getTeam('alpha')?.id]]);
+});

@@ -95,7 +95,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         sendError(response, error);
       }
     },
-    authorize: (head, response) => gateway.authorizeHead(head.authorization, response),
+    authorize: (head, response) => gateway.authorizeHead(head.authorization, response, head.path),
+    refuse: (head, error, response, headers) => gateway.refuseHead(head.path, head.authorization, error, response, headers),
     gathered: { bytes: 0, limit: gateway.settings.maxBufferedBodyBytes },
     handOff: (socket) => http.emit('connection', socket),
     maxHeadBytes: 16 * 1024,

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { DeadlineSweeper, Expiring } from '../../shared/deadline-sweeper.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { sendError } from '../send-error.ts';
 import { FastResponse, type ResponseSink } from './fast-response.ts';
 import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
 
@@ -15,6 +14,8 @@ export interface FastPathOptions {
    * alone is refused (no valid key), the answer then written to `response`.
    */
   authorize(head: RequestHead, response: FastResponse): boolean;
+  /** Answers (and meters) a request refused before its body is read, its key already checked. */
+  refuse(head: RequestHead, error: unknown, response: FastResponse, headers: ReadonlyArray<[string, string]>): void;
   /** Bytes of bodies being gathered or answered, across all connections, and their limit. */
   gathered: { bytes: number; limit: number };
   /** Gives the connection, with the bytes not yet read put back, to node:http. */
@@ -196,7 +197,7 @@ export class FastConnection implements ResponseSink, Expiring {
     this.deadline = Infinity;
     if (!this.options.authorize(head, response)) return false;
     if (gathered.bytes + head.contentLength > gathered.limit) {
-      sendError(response, new FabrikError('payload_too_large', `the server is already receiving ${gathered.bytes} bytes of request bodies; the limit across connections is ${gathered.limit} (gateway.maxBufferedBodyBytes): retry shortly`, { param: 'body' }), [['retry-after', '1']]);
+      this.options.refuse(head, new FabrikError('payload_too_large', `the server is already receiving ${gathered.bytes} bytes of request bodies; the limit across connections is ${gathered.limit} (gateway.maxBufferedBodyBytes): retry shortly`, { param: 'body' }), response, [['retry-after', '1']]);
       return false;
     }
     this.response = null;
