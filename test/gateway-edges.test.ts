@@ -161,3 +161,64 @@ test('a 413 because the bodies gathered across connections are at their cap is m
   const rows = await usageRows(harness);
   assert.deepEqual(rows.map((row) => [row.status, row.error_code, row.team_id]), [[413, 'payload_too_large', harness.store.getTeam('alpha')?.id]]);
 });
+
+test('clients are told "upstream replica N of model M", never an engine URL or host; admins see the detail (item 22e)', async (t) => {
+  const { createServer } = await import('node:http');
+  // An engine that refuses with vLLM's error shape and text naming internal addresses.
+  const engine = createServer((request, response) => {
+    request.resume();
+    const { port } = engine.address() as { port: number };
+    const internal = `upstream http://10.9.8.7:9000/v1 via 127.0.0.1:${port} and [fd00::1]:8000 failed`;
+    if (request.url?.includes('chat')) {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ object: 'error', message: `bad prompt: ${internal}`, type: 'BadRequestError', code: 400 }));
+    } else {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(`Internal Server Error at 127.0.0.1:${port}`);
+    }
+  });
+  await new Promise<void>((resolve) => engine.listen(0, '127.0.0.1', () => resolve()));
+  t.after(() => new Promise<void>((resolve) => engine.close(() => resolve())));
+  const engineUrl = `http://127.0.0.1:${(engine.address() as { port: number }).port}`;
+  // A port nothing listens on: bound, then closed.
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+  const deadUrl = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+  const harness = await startGatewayHarness(t, { engines: 0, model: { replicas: [{ url: engineUrl, weight: 1, maxConcurrent: null }] }, settings: { retries: 0, healthCheck: { intervalMs: 60_000 } } });
+  const secret = harness.key('alpha');
+  const post = async (path: string, body: Record<string, unknown>): Promise<{ status: number; text: string }> => {
+    const response = await fetch(`${harness.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: response.status, text: await response.text() };
+  };
+  const leaks = (text: string): boolean => /127\.0\.0\.1|10\.9\.8\.7|fd00::1|http:\/\//.test(text);
+
+  const refused = await post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(refused.status, 400);
+  assert.ok(!leaks(refused.text), refused.text);
+  assert.match(refused.text, /bad prompt: upstream <upstream url> via <upstream host> and <address> failed/);
+
+  const failed = await post('/v1/embeddings', { model: MODEL, input: 'hi' });
+  assert.equal(failed.status, 502);
+  assert.ok(!leaks(failed.text), failed.text);
+  assert.match(failed.text, /upstream replica 1 of model \\"sim-llama-3-8b\\" failed with HTTP 500/);
+
+  // Unreachable: the client hears which replica, the admin hears where and why.
+  const admin = harness.adminKey();
+  await fetch(`${harness.url}/admin/models`, {
+    method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'ghost', replicas: [engineUrl, deadUrl] }),
+  });
+  harness.gateway.refresh();
+  const ghost = harness.gateway.registry.resolve('ghost');
+  assert.ok(ghost !== undefined);
+  ghost.replicas[0]!.healthy = false;
+  const unreachable = await post('/v1/chat/completions', { model: 'ghost', messages: [{ role: 'user', content: 'hi' }] });
+  assert.equal(unreachable.status, 502);
+  assert.ok(!leaks(unreachable.text), unreachable.text);
+  assert.match(unreachable.text, /upstream replica 2 of model \\"ghost\\" could not be reached/);
+  const models = (await (await fetch(`${harness.url}/admin/models`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { models: Array<{ name: string; replicas: Array<{ url: string; lastError: { message: string } | null }> }> };
+  const detail = models.models.find((model) => model.name === 'ghost')?.replicas[1]?.lastError?.message ?? '';
+  assert.ok(detail.startsWith(`${deadUrl}: could not be reached: `) && /ECONNREFUSED/.test(detail), detail);
+});

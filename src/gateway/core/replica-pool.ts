@@ -24,6 +24,8 @@ export interface Replica {
   probing: boolean;
   requests: number;
   failures: number;
+  /** The last failure with its detail (URL, cause): for admins (GET /admin/models), never told to clients. */
+  lastError: { at: string; message: string } | null;
 }
 
 export interface CircuitSettings {
@@ -122,5 +124,6 @@ export function createReplica(model: string, definition: ReplicaDefinition, pool
     probing: false,
     requests: 0,
     failures: 0,
+    lastError: null,
   };
 }

@@ -120,7 +120,7 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
           source: fixed.has(route.definition.name) ? 'config' : 'store',
           replicas: route.replicas.map((replica) => ({
             url: replica.url, weight: replica.definition.weight, maxConcurrent: replica.definition.maxConcurrent,
-            healthy: replica.healthy, circuit: replica.circuit, inFlight: replica.inFlight, requests: replica.requests, failures: replica.failures,
+            healthy: replica.healthy, circuit: replica.circuit, inFlight: replica.inFlight, requests: replica.requests, failures: replica.failures, lastError: replica.lastError,
           })),
         })),
       });
