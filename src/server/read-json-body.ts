@@ -9,8 +9,8 @@ const DRAIN_FACTOR = 16;
 
 /**
  * Reads and parses a JSON request body of at most `limit` bytes; an empty body is null. A larger
- * body is refused with payload_too_large once it has been drained (see DRAIN_FACTOR); the caller
- * answers with `connection: close`.
+ * body is refused with payload_too_large once it has been drained (see DRAIN_FACTOR); when it was
+ * not read to its end, the caller answers with `connection: close`.
  */
 export function readJsonBody(request: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
   return new Promise((resolve, reject) => {
