@@ -74,7 +74,7 @@ test('5xx and refused connections fail over before the first byte; the circuit o
   const sickReplica = harness.gateway.registry.replicas().find((replica) => replica.url === sick.url);
   assert.equal(sickReplica?.circuit, 'open');
   assert.equal(sick.stats().requests, 2, 'after two failures the open circuit keeps requests away');
-  const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+  const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminKey()}` } })).text();
   assert.match(metrics, /fabrik_gateway_retries_total\{model="sim-llama-3-8b"\} 2/);
 
   // Healthy again: an active check turns the circuit half-open, one probe closes it.

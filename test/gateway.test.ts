@@ -108,7 +108,7 @@ test('the official openai SDK, unmodified but for baseURL and apiKey, works thro
   });
 
   await t.test('/metrics is Prometheus text', async () => {
-    const text = await (await fetch(`${harness.url}/metrics`)).text();
+    const text = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminKey()}` } })).text();
     assert.match(text, /fabrik_gateway_requests_total\{model="sim-llama-3-8b",team="alpha",status="200"\} \d+/);
     assert.match(text, /fabrik_gateway_request_duration_seconds_bucket\{model="sim-llama-3-8b",le="\+Inf"\} \d+/);
     assert.match(text, /fabrik_gateway_time_to_first_token_seconds_count\{model="sim-llama-3-8b"\} [1-9]/);
@@ -117,10 +117,10 @@ test('the official openai SDK, unmodified but for baseURL and apiKey, works thro
   });
 });
 
-test('--metrics-auth: /metrics needs an admin key', async (t) => {
+test('/metrics needs an admin key by default; metricsAuth: false (--metrics-public) opens it (issue 7, item 22k)', async (t) => {
   const harness = await startGatewayHarness(t);
   const { startServer } = await import('../src/server/start-server.ts');
-  const server = await startServer({ host: '127.0.0.1', port: 0, gateway: harness.gateway, metricsAuth: true });
+  const server = await startServer({ host: '127.0.0.1', port: 0, gateway: harness.gateway });
   t.after(() => new Promise<void>((resolve) => server.server.close(() => resolve())));
   const { get } = await import('node:http');
   // One connection a scrape (agent: false), so closing the server does not wait for a kept-alive one.
@@ -138,8 +138,17 @@ test('--metrics-auth: /metrics needs an admin key', async (t) => {
   const admin = await scrape(harness.adminKey());
   assert.equal(admin.status, 200);
   assert.match(admin.text, /fabrik_gateway_requests_total|# TYPE/);
-  // The harness's own server (no --metrics-auth) stays open.
-  assert.equal((await fetch(`${harness.url}/metrics`)).status, 200);
+  // The harness's own server (no key sent) is closed too; one started with metricsAuth: false is open.
+  assert.equal((await fetch(`${harness.url}/metrics`)).status, 401);
+  const open = await startServer({ host: '127.0.0.1', port: 0, gateway: harness.gateway, metricsAuth: false });
+  t.after(() => new Promise<void>((resolve) => open.server.close(() => resolve())));
+  const scraped = await new Promise<number>((resolve, reject) => {
+    get(`${open.url}/metrics`, { agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    }).on('error', reject);
+  });
+  assert.equal(scraped, 200);
 });
 
 test('curl works too: plain, streamed, and errors', { skip: HAS_CURL ? false : 'curl is not installed' }, async (t) => {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type FabrikConfig } from '../shared/config.ts';
@@ -9,6 +8,7 @@ import type { BlobStore } from '../store/core/blob-store.ts';
 import type { FoundryStore } from '../store/core/foundry-store.ts';
 import type { SqliteControlStoreOptions } from '../store/sqlite/sqlite-control-store.ts';
 import { createFsBlobStore } from '../store/blobs/fs-blob-store.ts';
+import { createPrivateDirectory } from '../store/sqlite/sqlite-database.ts';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 
 /** What a command works with: the configuration, the store and the blob store (the composition root). */
@@ -22,7 +22,7 @@ export interface CliContext {
 
 /** Opens $FABRIK_HOME (creating it on demand) with the embedded adapters. */
 export function openContext(config: FabrikConfig = loadConfig()): CliContext {
-  mkdirSync(config.home, { recursive: true });
+  createPrivateDirectory(config.home);
   const store = openSqliteStore({
     path: join(config.home, 'fabrik.db'),
     keyDir: join(config.home, 'keys'),
@@ -46,7 +46,7 @@ export function cliActor(): string {
 
 /** The control store's file and audit-log settings in $FABRIK_HOME (the same log the foundry writes). */
 export function controlStoreOptions(config: FabrikConfig = loadConfig()): SqliteControlStoreOptions {
-  mkdirSync(config.home, { recursive: true });
+  createPrivateDirectory(config.home);
   return { path: join(config.home, 'fabrik.db'), keyDir: join(config.home, 'keys'), origin: logOrigin(config.home), codeVersion: CODE_VERSION, checkpointEvery: config.checkpointEvery };
 }
 

@@ -66,7 +66,8 @@ export function createKeyDirectory(store: ControlStore): KeyDirectory {
       }
       let principal = byHeader.get(authorization);
       if (principal === undefined) {
-        const secret = authorization.startsWith('Bearer ') ? authorization.slice(7).trim() : authorization.trim();
+        // The auth scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` as well as `Bearer`.
+        const secret = /^bearer /i.test(authorization) ? authorization.slice(7).trim() : authorization.trim();
         principal = byHash.get(hashApiKey(secret));
         if (principal !== undefined) {
           if (byHeader.size >= HEADER_CACHE_LIMIT) byHeader.clear();

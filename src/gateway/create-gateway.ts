@@ -5,6 +5,7 @@ import { createKeyDirectory, type KeyDirectory, type Principal } from '../contro
 import type { HttpResponse } from '../server/http-response.ts';
 import { sendError, sendJson } from '../server/send-error.ts';
 import { FabrikError } from '../shared/errors.ts';
+import { decodePathSegment } from '../shared/http-syntax.ts';
 import type { ControlStore, UsageRecord } from '../store/core/control-store.ts';
 import { bodyText, streamText } from './core/count-response-tokens.ts';
 import { estimatePromptTokens, loadTokenCounter, tokenCounter, type Endpoint } from './core/count-tokens.ts';
@@ -41,7 +42,9 @@ export interface Gateway {
   /** Answers a POST to an inference endpoint whose body has already been read (the server's fast path). */
   handleBuffered(path: string, authorization: string | undefined, body: Buffer, response: HttpResponse): void;
   /** Checks a request's key from its head alone, before its body is read: false when it was refused (answered on `response`). */
-  authorizeHead(authorization: string | undefined, response: HttpResponse): boolean;
+  authorizeHead(authorization: string | undefined, response: HttpResponse, path?: string): boolean;
+  /** Answers and meters a request to an inference endpoint that the server refused before reading its body (413: the bodies gathered are at their cap). */
+  refuseHead(path: string, authorization: string | undefined, error: unknown, response: HttpResponse, headers?: ReadonlyArray<[string, string]>): void;
   readonly store: ControlStore;
   readonly registry: ModelRegistry;
   readonly directory: KeyDirectory;
@@ -63,6 +66,13 @@ const ENDPOINTS: Record<string, Endpoint> = {
   '/v1/embeddings': 'embeddings',
 };
 const INCLUDE_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
+/**
+ * Requests without a valid key are metered as rows (team and key null) at this many a second,
+ * with bursts of UNAUTHENTICATED_BURST: a flood of bad keys must not grow gateway_usage without
+ * bound. Past it they are still counted in /metrics (team "-"), just not one row each.
+ */
+const UNAUTHENTICATED_ROWS_PER_SECOND = 1;
+const UNAUTHENTICATED_BURST = 60;
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { store } = options;
@@ -134,10 +144,30 @@ export function createGateway(options: GatewayOptions): Gateway {
     }, context.principal, undefined, context.resolved ? context.model : '-');
   };
 
-  /** A request without a valid key: counted in /metrics, not metered (there is no team to bill). */
-  const refuseUnauthenticated = (response: HttpResponse, error: unknown, started: number): void => {
+  let unauthenticatedRows = UNAUTHENTICATED_BURST;
+  let unauthenticatedRefilled = performance.now();
+  /** A request without a valid key: counted in /metrics, and metered with no team or key while the row budget above lasts. */
+  const refuseUnauthenticated = (response: HttpResponse, error: unknown, started: number, endpoint: string, arrived = Date.now()): void => {
     const fabrik = sendError(response, error);
-    metrics.observe({ model: '-', team: '-', status: fabrik.status, durationSeconds: (performance.now() - started) / 1000, ttftSeconds: null, promptTokens: 0, completionTokens: 0 });
+    const durationMs = performance.now() - started;
+    metrics.observe({ model: '-', team: '-', status: fabrik.status, durationSeconds: durationMs / 1000, ttftSeconds: null, promptTokens: 0, completionTokens: 0 });
+    const now = performance.now();
+    unauthenticatedRows = Math.min(UNAUTHENTICATED_BURST, unauthenticatedRows + ((now - unauthenticatedRefilled) / 1000) * UNAUTHENTICATED_ROWS_PER_SECOND);
+    unauthenticatedRefilled = now;
+    if (unauthenticatedRows < 1) return;
+    unauthenticatedRows -= 1;
+    const usage: UsageRecord = {
+      requestId: `${requestTag}${(++requestCount).toString(36)}`, time: arrived, teamId: null, keyId: null, model: '-', replica: null,
+      endpoint, status: fabrik.status, errorCode: fabrik.code, promptTokens: 0, completionTokens: 0, tokensSource: 'none',
+      ttftMs: null, itlMs: null, durationMs, costMicros: 0, stream: false,
+    };
+    recorder.record(usage);
+    if (gatewayRequestChannel.hasSubscribers) gatewayRequestChannel.publish(usage);
+  };
+
+  /** Meters and answers a request with a valid key refused before its body was read (413). */
+  const refuseUnread = (response: HttpResponse, error: unknown, principal: Principal, endpoint: string, started: number, arrived: number, headers: ReadonlyArray<[string, string]> = []): void => {
+    refuse(response, error, { id: `${requestTag}${(++requestCount).toString(36)}`, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false }, headers);
   };
 
   const inference = (request: IncomingMessage, response: HttpResponse, endpoint: Endpoint, path: string): void => {
@@ -148,13 +178,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       principal = directory.authenticate(request.headers.authorization);
     } catch (error) {
       request.resume();
-      refuseUnauthenticated(response, error, started);
+      refuseUnauthenticated(response, error, started, endpoint, arrived);
       return;
     }
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > settings.maxBodyBytes) {
       response.setHeader('connection', 'close');
-      sendError(response, new FabrikError('payload_too_large', `the request body has ${declared} bytes; the limit is ${settings.maxBodyBytes}`, { param: 'body' }));
+      refuseUnread(response, new FabrikError('payload_too_large', `the request body has ${declared} bytes; the limit is ${settings.maxBodyBytes}`, { param: 'body' }), principal, endpoint, started, arrived);
       request.destroy();
       return;
     }
@@ -167,7 +197,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         if (!tooLarge) {
           tooLarge = true;
           response.setHeader('connection', 'close');
-          sendError(response, new FabrikError('payload_too_large', `the request body is larger than the limit of ${settings.maxBodyBytes} bytes`, { param: 'body' }));
+          refuseUnread(response, new FabrikError('payload_too_large', `the request body is larger than the limit of ${settings.maxBodyBytes} bytes`, { param: 'body' }), principal, endpoint, started, arrived);
           request.destroy();
         }
         return;
@@ -364,7 +394,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       sendJson(response, 200, { object: 'list', data: entries });
       return;
     }
-    const name = decodeURIComponent(path.slice('/v1/models/'.length));
+    let name: string;
+    try {
+      name = decodePathSegment(path.slice('/v1/models/'.length), 'model');
+    } catch (error) {
+      sendError(response, error);
+      return;
+    }
     const entry = entries.find((candidate) => candidate.id === name);
     if (entry === undefined) sendError(response, new FabrikError('not_found', `the model "${name}" does not exist`, { param: 'model' }));
     else sendJson(response, 200, entry);
@@ -377,15 +413,27 @@ export function createGateway(options: GatewayOptions): Gateway {
     limiter,
     settings,
     isInferencePath: (path) => ENDPOINTS[path] !== undefined,
-    authorizeHead(authorization, response) {
+    authorizeHead(authorization, response, path = '') {
       const started = performance.now();
       try {
         directory.authenticate(authorization);
         return true;
       } catch (error) {
-        refuseUnauthenticated(response, error, started);
+        refuseUnauthenticated(response, error, started, ENDPOINTS[path] ?? path);
         return false;
       }
+    },
+    refuseHead(path, authorization, error, response, headers = []) {
+      const started = performance.now();
+      const arrived = Date.now();
+      let principal: Principal;
+      try {
+        principal = directory.authenticate(authorization);
+      } catch (failure) {
+        refuseUnauthenticated(response, failure, started, ENDPOINTS[path] ?? path, arrived);
+        return;
+      }
+      refuseUnread(response, error, principal, ENDPOINTS[path] ?? path, started, arrived, headers);
     },
     handleBuffered(path, authorization, body, response) {
       const endpoint = ENDPOINTS[path];
@@ -396,7 +444,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         principal = directory.authenticate(authorization);
       } catch (error) {
-        refuseUnauthenticated(response, error, started);
+        refuseUnauthenticated(response, error, started, endpoint, arrived);
         return;
       }
       admit(response, endpoint, path, principal, body, started, arrived);

@@ -17,7 +17,7 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
   gateway: Gateway;
   staticModels?: readonly ModelDefinition[];
-  /** GET /metrics needs an admin key (default: open, for a scraper on a private network). */
+  /** GET /metrics needs an admin key (default: true, it names teams and replicas); false opens it (--metrics-public). */
   metricsAuth?: boolean;
   /** An idle kept-alive client connection is closed after this long (default 65 s). */
   keepAliveTimeoutMs?: number;
@@ -61,9 +61,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (path.startsWith('/v1/')) {
         gateway.handle(request, response, path);
       } else if (path === '/metrics' && request.method === 'GET') {
-        if (options.metricsAuth === true) {
+        if (options.metricsAuth !== false) {
           const principal = gateway.directory.authenticate(request.headers.authorization);
-          if (principal.key.role !== 'admin') throw new FabrikError('permission_denied', `the key ${principal.key.prefix}… is not an admin key; this server's /metrics needs one (--metrics-auth)`, { param: 'authorization' });
+          if (principal.key.role !== 'admin') throw new FabrikError('permission_denied', `the key ${principal.key.prefix}… is not an admin key; /metrics needs one (a scraper on a private network may be let in without one with --metrics-public)`, { param: 'authorization' });
         }
         const body = gateway.renderMetrics();
         response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
@@ -95,7 +95,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         sendError(response, error);
       }
     },
-    authorize: (head, response) => gateway.authorizeHead(head.authorization, response),
+    authorize: (head, response) => gateway.authorizeHead(head.authorization, response, head.path),
+    refuse: (head, error, response, headers) => gateway.refuseHead(head.path, head.authorization, error, response, headers),
     gathered: { bytes: 0, limit: gateway.settings.maxBufferedBodyBytes },
     handOff: (socket) => http.emit('connection', socket),
     maxHeadBytes: 16 * 1024,

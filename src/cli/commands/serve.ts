@@ -42,7 +42,7 @@ function execServerProcess(): void {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Start the HTTP server: the OpenAI-compatible gateway (/v1), the admin API (/admin) and /metrics.',
-  usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--metrics-auth] [--max-connections N] [--head-timeout MS] [--model NAME=URL[,URL…]]… [--json]',
+  usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--metrics-public] [--max-connections N] [--head-timeout MS] [--model NAME=URL[,URL…]]… [--json]',
   description: [
     'The config file (YAML or JSON) lists models, replicas, prices and gateway settings; options override it.',
     '--model adds a model on the command line (repeatable). Models added with `fabrik model add` or',
@@ -54,7 +54,8 @@ export const serveCommand: Command = {
     port: { type: 'string', short: 'p', description: 'port to listen on (0 picks a free one)', defaultText: String(DEFAULT_PORT) },
     'tls-cert': { type: 'string', description: 'PEM certificate chain: serve HTTPS' },
     'tls-key': { type: 'string', description: 'PEM private key for --tls-cert' },
-    'metrics-auth': { type: 'boolean', description: 'GET /metrics needs an admin key (Authorization: Bearer), as a Prometheus bearer_token' },
+    'metrics-public': { type: 'boolean', description: 'GET /metrics without a key (by default it needs an admin key, as a Prometheus bearer_token)' },
+    'metrics-auth': { type: 'boolean', description: 'GET /metrics needs an admin key: the default, kept for scripts' },
     'max-connections': { type: 'string', description: 'client connections open at once; more are closed as they arrive', defaultText: '10000' },
     'head-timeout': { type: 'string', description: 'ms a request head (and a new connection\'s first) may take to arrive, else 408', defaultText: '10000' },
     model: { type: 'string', multiple: true, description: 'NAME=URL[,URL…]: a model and its replicas (repeatable)' },
@@ -65,7 +66,7 @@ export const serveCommand: Command = {
     execServerProcess();
     const file = stringOption(values, 'config');
     const config: ServeConfig = file === undefined
-      ? { server: { host: DEFAULT_HOST, port: DEFAULT_PORT, tls: null, metricsAuth: false }, gateway: resolveGatewaySettings(), models: [] }
+      ? { server: { host: DEFAULT_HOST, port: DEFAULT_PORT, tls: null, metricsAuth: true }, gateway: resolveGatewaySettings(), models: [] }
       : loadServeConfig(file);
     const models = mergeModels(config.models, ((values.model as string[] | undefined) ?? []).map(parseModelOption));
     const host = stringOption(values, 'host') ?? config.server.host;
@@ -75,12 +76,14 @@ export const serveCommand: Command = {
     if ((certFile === undefined) !== (keyFile === undefined)) throw new FabrikError('usage', 'HTTPS needs both --tls-cert and --tls-key', { param: certFile === undefined ? 'tls-cert' : 'tls-key' });
     const tls = certFile === undefined || keyFile === undefined ? null : { cert: readPem(certFile, 'tls-cert'), key: readPem(keyFile, 'tls-key') };
 
+    if (values['metrics-public'] === true && values['metrics-auth'] === true) throw new FabrikError('usage', '--metrics-public and --metrics-auth contradict each other: give one', { param: 'metrics-public' });
+    const metricsAuth = values['metrics-public'] === true ? false : values['metrics-auth'] === true || config.server.metricsAuth;
     const storeOptions = controlStoreOptions();
     const store = openSqliteControlStore(storeOptions);
     const gateway = createGateway({ store, models, settings: config.gateway });
     let server;
     try {
-      server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth: values['metrics-auth'] === true || config.server.metricsAuth, maxConnections: integerOption(values, 'max-connections', 10_000, 1, 1_000_000), headTimeoutMs: integerOption(values, 'head-timeout', 10_000, 100, 300_000) });
+      server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth, maxConnections: integerOption(values, 'max-connections', 10_000, 1, 1_000_000), headTimeoutMs: integerOption(values, 'head-timeout', 10_000, 100, 300_000) });
     } catch (error) {
       await gateway.close();
       store.close();

@@ -46,7 +46,7 @@ test('a YAML config file: models, replicas, prices, settings, TLS paths relative
   assert.equal(config.server.host, '0.0.0.0');
   assert.equal(config.server.port, 9000);
   assert.equal(config.server.tls?.cert, join(file, '..', 'certs/server.pem'));
-  assert.equal(config.server.metricsAuth, false, 'metricsAuth defaults to off');
+  assert.equal(config.server.metricsAuth, true, 'metricsAuth defaults to on: /metrics names teams and replicas');
   assert.equal(config.gateway.retries, 1);
   assert.equal(config.gateway.timeouts.connectMs, 1000);
   assert.equal(config.gateway.timeouts.firstByteMs, 300_000, 'unset settings keep their defaults');

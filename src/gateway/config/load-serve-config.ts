@@ -8,7 +8,7 @@ import { parseYaml } from './parse-yaml.ts';
 
 /** What `fabrik serve` runs with: where to listen, how to treat engines, which models. */
 export interface ServeConfig {
-  /** metricsAuth: GET /metrics needs an admin key. */
+  /** metricsAuth: GET /metrics needs an admin key (default true; false opens it). */
   server: { host: string; port: number; tls: { cert: string; key: string } | null; metricsAuth: boolean };
   gateway: GatewaySettings;
   models: ModelDefinition[];
@@ -63,7 +63,7 @@ export function parseServeConfig(value: unknown, baseDir: string, environment: N
       host: server.host === undefined ? DEFAULT_HOST : readString(context, server.host, 'server.host'),
       port: server.port === undefined ? DEFAULT_PORT : readNumber(context, server.port, 'server.port', { min: 0, max: 65_535, integer: true }),
       tls,
-      metricsAuth: server.metricsAuth === undefined ? false : readBoolean(context, server.metricsAuth, 'server.metricsAuth'),
+      metricsAuth: server.metricsAuth === undefined ? true : readBoolean(context, server.metricsAuth, 'server.metricsAuth'),
     },
     gateway: parseGatewaySection(root.gateway),
     models,

@@ -5,7 +5,7 @@ import { errorEvent, sendError } from '../../server/send-error.ts';
 import type { Exchange } from './exchange.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { GatewaySettings } from './gateway-settings.ts';
-import { pickReplica, recordFailure, recordSuccess, releaseProbe, type Replica } from './replica-pool.ts';
+import { pickReplica, recordFailure, recordSuccess, releaseProbe, type ModelRoute, type Replica } from './replica-pool.ts';
 import type { UpstreamController, UpstreamError, UpstreamHandler } from '../upstreams/upstream-pool.ts';
 import { createSseEventScanner, eventUsage, hasData, isDoneEvent, isUsageOnlyEvent, type SseEventScanner } from './sse-event-scanner.ts';
 
@@ -155,27 +155,36 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
       }, createHandler(attempt));
     } catch (error) {
       endAttempt(attempt, 'failure');
-      retryOrFail(replica, new FabrikError('upstream_error', `the engine at ${replica.url} could not be reached: ${(error as Error).message}`, { param: 'model' }), false);
+      retryOrFail(replica, upstreamError(replica, 'upstream_error', 'could not be reached', (error as Error).message), false);
     }
   };
 
-  /** What the client is told when a request to the engine failed. */
+  /**
+   * What the client is told when a request to the engine failed: which replica of the model, by
+   * number, and what went wrong, never its URL or host (every key holder reads this). The
+   * detail goes to the replica's lastError, for GET /admin/models.
+   */
+  const upstreamError = (replica: Replica, code: 'upstream_error' | 'upstream_timeout', what: string, cause?: string): FabrikError => {
+    replica.lastError = { at: new Date().toISOString(), message: `${replica.url}: ${what}${cause === undefined ? '' : `: ${cause}`}` };
+    return new FabrikError(code, `${replicaLabel(exchange.route, replica)} ${what}`, { param: 'model' });
+  };
+
   const upstreamFailure = (attempt: Attempt, error: UpstreamError): FabrikError => {
     if (attempt.failure !== null) return attempt.failure;
-    const url = attempt.replica.url;
+    const replica = attempt.replica;
     switch (error.code) {
       case 'connect_timeout':
-        return new FabrikError('upstream_timeout', `could not connect to the engine at ${url} within ${timeouts.connectMs} ms`, { param: 'model' });
+        return upstreamError(replica, 'upstream_timeout', `accepted no connection within ${timeouts.connectMs} ms`);
       case 'headers_timeout':
-        return new FabrikError('upstream_timeout', `the engine at ${url} sent no response within ${timeouts.firstByteMs} ms`, { param: 'model' });
+        return upstreamError(replica, 'upstream_timeout', `sent no response within ${timeouts.firstByteMs} ms`);
       case 'body_timeout':
-        return new FabrikError('upstream_timeout', `the engine at ${url} sent nothing for ${timeouts.idleMs} ms`, { param: 'model' });
+        return upstreamError(replica, 'upstream_timeout', `sent nothing for ${timeouts.idleMs} ms`);
       case 'protocol':
-        return new FabrikError('upstream_error', error.message, { param: 'model' });
+        return upstreamError(replica, 'upstream_error', `answered with a malformed HTTP response: ${redactUpstream(error.message, replica)}`, error.message);
       default:
         return attempt.responded
-          ? new FabrikError('upstream_error', `the engine at ${url} closed the connection mid-response`, { param: 'model' })
-          : new FabrikError('upstream_error', `the engine at ${url} could not be reached: ${error.message}`, { param: 'model' });
+          ? upstreamError(replica, 'upstream_error', 'closed the connection mid-response')
+          : upstreamError(replica, 'upstream_error', 'could not be reached', error.message);
     }
   };
 
@@ -325,7 +334,7 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
           const retrying = retryable && exchange.attempts <= settings.retries && hasOtherCandidate(attempt.replica);
           endAttempt(attempt, status < 500 ? 'neutral' : retrying ? 'suspect' : 'failure');
           if (retrying) {
-            retryOrFail(attempt.replica, engineFailure(status, body, attempt.replica), false);
+            retryOrFail(attempt.replica, engineFailure(status, body, exchange.route, attempt.replica), false);
           } else {
             sendEngineError(status, body, attempt.replica);
           }
@@ -361,11 +370,12 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
       finish();
       return;
     }
-    const normalized = normalizeEngineError(status, body);
+    const normalized = normalizeEngineError(status, body, (text) => redactUpstream(text, replica));
     if (normalized === null) {
-      fail(engineFailure(status, body, replica));
+      fail(engineFailure(status, body, exchange.route, replica));
       return;
     }
+    if (status >= 500) replica.lastError = { at: new Date().toISOString(), message: `${replica.url}: HTTP ${status}: ${body.toString('utf8').slice(0, 300)}` };
     exchange.status = status;
     exchange.error = new FabrikError(status >= 500 ? 'upstream_error' : 'invalid_request', normalized.message);
     response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(normalized.body), 'x-request-id': exchange.id });
@@ -393,9 +403,10 @@ function joinSlices(slices: Buffer[]): Buffer {
 /**
  * An engine's error in the OpenAI shape, whatever shape it came in: OpenAI's and llama.cpp's
  * `{ error: { message, … } }`, older vLLM's top-level `{ object: "error", message, … }`, TGI's
- * and Ollama's `{ error: "text" }`. Null when the body is not JSON with a message.
+ * and Ollama's `{ error: "text" }`. Null when the body is not JSON with a message. `redact`
+ * rewrites the message (the gateway takes engine hosts and URLs out of it).
  */
-export function normalizeEngineError(status: number, body: Buffer): { body: string; message: string } | null {
+export function normalizeEngineError(status: number, body: Buffer, redact: (text: string) => string = (text) => text): { body: string; message: string } | null {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -410,7 +421,7 @@ export function normalizeEngineError(status: number, body: Buffer): { body: stri
   else if (typeof record.error === 'string') source = { message: record.error, type: record.error_type };
   if (source === null || typeof source.message !== 'string') return null;
   const error = {
-    message: source.message,
+    message: redact(source.message),
     type: typeof source.type === 'string' ? source.type : status >= 500 ? 'server_error' : 'invalid_request_error',
     param: typeof source.param === 'string' ? source.param : null,
     code: typeof source.code === 'string' || typeof source.code === 'number' ? source.code : null,
@@ -418,11 +429,40 @@ export function normalizeEngineError(status: number, body: Buffer): { body: stri
   return { body: JSON.stringify({ error }), message: error.message };
 }
 
-function engineFailure(status: number, body: Buffer, replica: Replica): FabrikError {
+function engineFailure(status: number, body: Buffer, route: ModelRoute, replica: Replica): FabrikError {
   const text = body.toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 300);
   const normalized = normalizeEngineError(status, body);
-  const detail = normalized?.message ?? (text === '' ? 'no body' : text);
-  if (status === 429) return new FabrikError('no_healthy_upstream', `every replica tried is overloaded; the last, ${replica.url}, answered 429: ${detail}`, { param: 'model' });
-  if (status >= 500) return new FabrikError('upstream_error', `the engine at ${replica.url} failed with HTTP ${status}: ${detail}`, { param: 'model' });
-  return new FabrikError('invalid_request', `the engine at ${replica.url} refused the request with HTTP ${status}: ${detail}`);
+  const raw = normalized?.message ?? (text === '' ? 'no body' : text);
+  const detail = redactUpstream(raw, replica);
+  const label = replicaLabel(route, replica);
+  if (status >= 500 || status === 429) replica.lastError = { at: new Date().toISOString(), message: `${replica.url}: HTTP ${status}: ${raw}` };
+  if (status === 429) return new FabrikError('no_healthy_upstream', `every replica tried is overloaded; the last, ${label}, answered 429: ${detail}`, { param: 'model' });
+  if (status >= 500) return new FabrikError('upstream_error', `${label} failed with HTTP ${status}: ${detail}`, { param: 'model' });
+  return new FabrikError('invalid_request', `${label} refused the request with HTTP ${status}: ${detail}`);
+}
+
+/** How clients are told which replica failed: `upstream replica 2 of model "llama"` (its place in the model's list). */
+function replicaLabel(route: ModelRoute, replica: Replica): string {
+  return `upstream replica ${route.replicas.indexOf(replica) + 1} of model "${route.definition.name}"`;
+}
+
+const ANY_URL = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+const IPV4 = /\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g;
+const BRACKETED_IPV6 = /\[[0-9a-f:.]+\](?::\d{1,5})?/gi;
+
+/** An engine's text without internal addresses: URLs, the replica's host, IP addresses. */
+export function redactUpstream(text: string, replica: Replica): string {
+  let host = '';
+  let hostname = '';
+  try {
+    const url = new URL(replica.url);
+    host = url.host;
+    hostname = url.hostname;
+  } catch {
+    // A replica URL is checked when read; nothing to take out otherwise.
+  }
+  let redacted = text.replace(ANY_URL, '<upstream url>');
+  if (host !== '') redacted = redacted.split(host).join('<upstream host>');
+  if (hostname !== '') redacted = redacted.split(hostname).join('<upstream host>');
+  return redacted.replace(BRACKETED_IPV6, '<address>').replace(IPV4, '<address>');
 }

@@ -2,7 +2,7 @@ import { fieldError, fieldPath, readArray, readHttpUrl, readNumber, readObject, 
 
 /** One engine serving a model: vLLM, SGLang, TGI, llama.cpp's server, Ollama, NIM — anything OpenAI-compatible. */
 export interface ReplicaDefinition {
-  /** Base URL without the /v1 suffix, e.g. http://10.0.0.5:8000. */
+  /** Base URL without the /v1 suffix, e.g. http://10.0.0.5:8000 (one trailing /v1 is removed when read). */
   url: string;
   /** Sent to the engine as `Authorization: Bearer …` when set. */
   apiKey?: string;
@@ -70,7 +70,7 @@ function parseReplica(context: FieldContext, value: unknown, path: string, envir
   const object = typeof value === 'string' ? { url: value } : readObject(context, value, path);
   rejectUnknownKeys(context, object, path, REPLICA_KEYS);
   const replica: ReplicaDefinition = {
-    url: readHttpUrl(context, object.url, fieldPath(path, 'url')),
+    url: normaliseReplicaUrl(readHttpUrl(context, object.url, fieldPath(path, 'url'))),
     weight: object.weight === undefined ? 1 : readNumber(context, object.weight, fieldPath(path, 'weight'), { min: 0.001, max: 1_000_000 }),
     maxConcurrent: object.maxConcurrent === undefined || object.maxConcurrent === null ? null : readNumber(context, object.maxConcurrent, fieldPath(path, 'maxConcurrent'), { min: 1, max: 1_000_000, integer: true }),
   };
@@ -82,6 +82,14 @@ function parseReplica(context: FieldContext, value: unknown, path: string, envir
     replica.apiKey = key;
   }
   return replica;
+}
+
+/**
+ * A replica's base URL without one trailing `/v1`: the gateway appends `/v1/…` itself, and
+ * `http://10.0.0.5:8000/v1` (how engines print their address) would otherwise become `/v1/v1/…`.
+ */
+export function normaliseReplicaUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/v1$/, '');
 }
 
 /** Checks that no name or alias is used twice across `models`; `path` names the list. */

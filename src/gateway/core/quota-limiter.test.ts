@@ -70,7 +70,7 @@ test('a refusal carries retry-after and x-ratelimit headers; partial room caps t
   const headers = Object.fromEntries(third.headers);
   assert.equal(headers['x-ratelimit-limit-tokens'], '100');
   assert.equal(headers['x-ratelimit-remaining-tokens'], '0');
-  assert.ok(Number(headers['retry-after']) >= 1 && Number(headers['retry-after']) <= 60);
+  assert.ok(Number(headers['retry-after']) >= 1 && Number(headers['retry-after']) <= 61, 'a grant counts for 60 to 61 s');
 });
 
 test('concurrency slots, the monthly budget and a day quota', (t) => {
@@ -149,4 +149,36 @@ test('a store locked by another writer: admissions use the leases in hand withou
   now += 200;
   assert.ok(limiter.admit({ scopes: day, promptTokens: 10, completionTokens: 10, prices: FREE }).ok, 'leases refill once the store is free');
   assert.ok(limiter.admit({ scopes: slots, promptTokens: 0, completionTokens: 1, prices: FREE }).ok);
+});
+
+test('the minute window is a true sliding 60 s: bursts at one-second bucket edges never put more than the limit in any 60 s (issue 7, item 22i)', (t) => {
+  const store = openStore(t);
+  const start = Date.UTC(2026, 0, 1, 12, 0, 0);
+  let now = start;
+  const limiter = createQuotaLimiter(store, { holder: 'a', now: () => now });
+  const scopes = [{ scope: 'key:k1', limits: { requestsPerMinute: 100 } }];
+  const admittedAt: number[] = [];
+  const burst = (at: number): void => {
+    now = at;
+    limiter.tick();
+    for (let index = 0; index < 150; index += 1) {
+      const result = limiter.admit({ scopes, promptTokens: 0, completionTokens: 1, prices: FREE });
+      if (result.ok) admittedAt.push(now);
+    }
+  };
+  // Bursts at the last millisecond of one bucket and the first of another, for several minutes.
+  for (let second = 0; second < 150; second += 1) {
+    burst(start + second * 1000 + 999);
+    burst(start + (second + 1) * 1000);
+  }
+  admittedAt.sort((a, b) => a - b);
+  let worst = 0;
+  let from = 0;
+  for (let to = 0; to < admittedAt.length; to += 1) {
+    while ((admittedAt[to] as number) - (admittedAt[from] as number) >= 60_000) from += 1;
+    worst = Math.max(worst, to - from + 1);
+  }
+  assert.ok(worst <= 100, `a true 60 s window admitted ${worst} requests against requests/min 100`);
+  // Honest but not stingy: over 150 s at least two windows' worth went through.
+  assert.ok(admittedAt.length >= 200, `admitted ${admittedAt.length}`);
 });

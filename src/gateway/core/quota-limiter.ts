@@ -9,8 +9,8 @@ import { FabrikError } from '../../shared/errors.ts';
  * reserves its estimate (prompt + completion allowance) at admission and settles the actual
  * count on completion: unused budget goes back, an overrun is charged.
  *
- * Minute windows slide over 60 one-second buckets (a grant counts for the 60 s after it was
- * made); day and month windows follow the UTC calendar. Concurrency slots are leased the same
+ * Minute windows slide over 61 one-second buckets (a grant counts for 60 to 61 s after it was
+ * made, so no true 60 s interval ever holds more than the limit); day and month windows follow the UTC calendar. Concurrency slots are leased the same
  * way, with an expiry renewed every tick, so a crashed process's slots come back by themselves.
  */
 export interface QuotaLimiter {
@@ -129,7 +129,12 @@ export interface QuotaLimiterOptions {
   storeRetryMs?: number;
 }
 
-const MINUTE_BUCKETS = 60;
+/**
+ * A minute window sums 61 one-second buckets, not 60: any true 60 s interval touches at most 61
+ * buckets, so no 60 s anywhere admits more than the limit (with 60, bursts at bucket edges
+ * admitted up to twice it). The price: a grant counts for between 60 and 61 s.
+ */
+const MINUTE_BUCKETS = 61;
 const DAY_MS = 86_400_000;
 
 export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOptions): QuotaLimiter {

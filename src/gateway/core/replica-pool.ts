@@ -1,5 +1,5 @@
 import type { UpstreamPool } from '../upstreams/upstream-pool.ts';
-import type { ModelDefinition, ReplicaDefinition } from './model-definition.ts';
+import { normaliseReplicaUrl, type ModelDefinition, type ReplicaDefinition } from './model-definition.ts';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -24,6 +24,8 @@ export interface Replica {
   probing: boolean;
   requests: number;
   failures: number;
+  /** The last failure with its detail (URL, cause): for admins (GET /admin/models), never told to clients. */
+  lastError: { at: string; message: string } | null;
 }
 
 export interface CircuitSettings {
@@ -105,12 +107,14 @@ export function releaseProbe(replica: Replica): void {
 }
 
 export function createReplica(model: string, definition: ReplicaDefinition, pool: UpstreamPool): Replica {
+  // Stored before URLs were normalised, a definition may still end in /v1.
+  const url = normaliseReplicaUrl(definition.url);
   return {
     model,
-    url: definition.url,
+    url,
     definition,
     pool,
-    basePath: new URL(definition.url).pathname.replace(/\/+$/, ''),
+    basePath: new URL(url).pathname.replace(/\/+$/, ''),
     authorization: definition.apiKey === undefined ? undefined : `Bearer ${definition.apiKey}`,
     inFlight: 0,
     healthy: true,
@@ -120,5 +124,6 @@ export function createReplica(model: string, definition: ReplicaDefinition, pool
     probing: false,
     requests: 0,
     failures: 0,
+    lastError: null,
   };
 }

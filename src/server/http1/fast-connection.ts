@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { DeadlineSweeper, Expiring } from '../../shared/deadline-sweeper.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { sendError } from '../send-error.ts';
 import { FastResponse, type ResponseSink } from './fast-response.ts';
 import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
 
@@ -15,6 +14,8 @@ export interface FastPathOptions {
    * alone is refused (no valid key), the answer then written to `response`.
    */
   authorize(head: RequestHead, response: FastResponse): boolean;
+  /** Answers (and meters) a request refused before its body is read, its key already checked. */
+  refuse(head: RequestHead, error: unknown, response: FastResponse, headers: ReadonlyArray<[string, string]>): void;
   /** Bytes of bodies being gathered or answered, across all connections, and their limit. */
   gathered: { bytes: number; limit: number };
   /** Gives the connection, with the bytes not yet read put back, to node:http. */
@@ -152,7 +153,8 @@ export class FastConnection implements ResponseSink, Expiring {
         if (this.head === null) {
           const end = buffer.indexOf(HEAD_END);
           if (end === -1) {
-            if (buffer.length > this.options.maxHeadBytes) this.handOff();
+            // A bare LF would never end the head here (`GET / HTTP/1.1\nHost: x\n\n`): node:http answers it 400 now.
+            if (buffer.length > this.options.maxHeadBytes || hasBareLineFeed(buffer)) this.handOff();
             return;
           }
           const head = end > this.options.maxHeadBytes ? null : parseRequestHead(buffer.toString('latin1', 0, end), this.options.allowed);
@@ -195,7 +197,7 @@ export class FastConnection implements ResponseSink, Expiring {
     this.deadline = Infinity;
     if (!this.options.authorize(head, response)) return false;
     if (gathered.bytes + head.contentLength > gathered.limit) {
-      sendError(response, new FabrikError('payload_too_large', `the server is already receiving ${gathered.bytes} bytes of request bodies; the limit across connections is ${gathered.limit} (gateway.maxBufferedBodyBytes): retry shortly`, { param: 'body' }), [['retry-after', '1']]);
+      this.options.refuse(head, new FabrikError('payload_too_large', `the server is already receiving ${gathered.bytes} bytes of request bodies; the limit across connections is ${gathered.limit} (gateway.maxBufferedBodyBytes): retry shortly`, { param: 'body' }), response, [['retry-after', '1']]);
       return false;
     }
     this.response = null;
@@ -263,4 +265,12 @@ export class FastConnection implements ResponseSink, Expiring {
     this.response = null;
     if (response !== null && !response.writableFinished) response.emitClose();
   }
+}
+
+/** A LF not preceded by CR: the head is not one the fast path reads. */
+function hasBareLineFeed(buffer: Buffer): boolean {
+  for (let index = buffer.indexOf(10); index !== -1; index = buffer.indexOf(10, index + 1)) {
+    if (index === 0 || buffer[index - 1] !== 13) return true;
+  }
+  return false;
 }

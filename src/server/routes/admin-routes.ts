@@ -10,6 +10,7 @@ import type { Gateway } from '../../gateway/create-gateway.ts';
 import { parseModelDefinition, type ModelDefinition } from '../../gateway/core/model-definition.ts';
 import { addStoredModel } from '../../gateway/manage-models.ts';
 import { FabrikError } from '../../shared/errors.ts';
+import { decodePathSegment } from '../../shared/http-syntax.ts';
 import { readJsonBody } from '../read-json-body.ts';
 import { routeNotFound, sendError, sendJson } from '../send-error.ts';
 
@@ -33,14 +34,18 @@ export function handleAdmin(context: AdminContext, request: IncomingMessage, res
     sendError(response, error);
     return;
   }
-  route(context, request, response, path, query, `key:${principal.key.id}`).catch((error: unknown) => sendError(response, error));
+  route(context, request, response, path, query, `key:${principal.key.id}`).catch((error: unknown) => {
+    // A body left unread (refused as too large) must not be taken for the next request.
+    if (!request.complete && !response.headersSent) response.setHeader('connection', 'close');
+    sendError(response, error);
+  });
 }
 
 async function route(context: AdminContext, request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams, actor: string): Promise<void> {
   const { gateway } = context;
   const store = gateway.store;
   const method = request.method ?? 'GET';
-  const parts = path.split('/').filter((part) => part !== '').map(decodeURIComponent).slice(1);
+  const parts = path.split('/').filter((part) => part !== '').map((part) => decodePathSegment(part)).slice(1);
   const [collection, id, action] = parts;
 
   if (collection === 'teams') {
@@ -115,7 +120,7 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
           source: fixed.has(route.definition.name) ? 'config' : 'store',
           replicas: route.replicas.map((replica) => ({
             url: replica.url, weight: replica.definition.weight, maxConcurrent: replica.definition.maxConcurrent,
-            healthy: replica.healthy, circuit: replica.circuit, inFlight: replica.inFlight, requests: replica.requests, failures: replica.failures,
+            healthy: replica.healthy, circuit: replica.circuit, inFlight: replica.inFlight, requests: replica.requests, failures: replica.failures, lastError: replica.lastError,
           })),
         })),
       });

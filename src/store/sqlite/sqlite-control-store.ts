@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { SQLInputValue } from 'node:sqlite';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { Limits } from '../../control/limits.ts';
 import type { ModelDefinition } from '../../gateway/core/model-definition.ts';
 import { FabrikError } from '../../shared/errors.ts';
+import { createSecretBox, type SecretBox } from '../../shared/secret-box.ts';
 import type {
   ApiKeyRecord,
   ControlStore,
@@ -38,10 +40,15 @@ const GATEWAY_BUSY_TIMEOUT_MS = 2;
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 
+/** The key that seals engine API keys in gateway_models, in the store's key folder. */
+export const ENGINE_KEYS_FILE = 'engine-keys.key';
+
 /** Opens the control tables in the shared SQLite file on a connection of its own (WAL, busy timeout). */
 export function openSqliteControlStore(options: SqliteControlStoreOptions): ControlStore {
   const { sql, audit } = openSqliteDatabase(options, 'control store', migrateControl);
-  return new SqliteControlStore(sql, audit, options);
+  const store = new SqliteControlStore(sql, audit, options, createSecretBox(join(options.keyDir, ENGINE_KEYS_FILE), 'fabrik engine api key'));
+  store.sealPlainEngineKeys();
+  return store;
 }
 
 class SqliteControlStore implements ControlStore {
@@ -51,10 +58,13 @@ class SqliteControlStore implements ControlStore {
   /** The gateway's connection (short busy timeout), opened on its first write. */
   #gateway: { sql: SqliteDatabase; audit: AuditLog } | null = null;
 
-  constructor(sql: SqliteDatabase, audit: AuditLog, options: SqliteControlStoreOptions) {
+  readonly #secrets: SecretBox;
+
+  constructor(sql: SqliteDatabase, audit: AuditLog, options: SqliteControlStoreOptions, secrets: SecretBox) {
     this.#sql = sql;
     this.audit = audit;
     this.#options = options;
+    this.#secrets = secrets;
   }
 
   /** Runs one of the gateway's writes on its own connection; a held lock fails fast as store_error. */
@@ -69,6 +79,28 @@ class SqliteControlStore implements ControlStore {
       }
       throw error;
     }
+  }
+
+  /** Seals the engine keys a version before sealing stored in plain text (a few rows; nothing to do after the first open). */
+  sealPlainEngineKeys(): void {
+    const plain = (definition: string): boolean => (JSON.parse(definition) as ModelDefinition).replicas.some((replica) => replica.apiKey !== undefined && !this.#secrets.isSealed(replica.apiKey));
+    if (!this.#sql.all('SELECT definition FROM gateway_models').some((row) => plain(String(row.definition)))) return;
+    // Overwrite what the plain text leaves behind in freed space, not just unlink it.
+    this.#sql.db.exec('PRAGMA secure_delete = ON');
+    try {
+      this.#sql.transaction(() => {
+        for (const row of this.#sql.all('SELECT name, definition FROM gateway_models')) {
+          if (plain(String(row.definition))) this.#sql.run('UPDATE gateway_models SET definition = ? WHERE name = ?', this.#sealed(JSON.parse(String(row.definition)) as ModelDefinition), String(row.name));
+        }
+      });
+    } finally {
+      this.#sql.db.exec('PRAGMA secure_delete = OFF');
+    }
+  }
+
+  /** The definition as stored: engine keys sealed. */
+  #sealed(model: ModelDefinition): string {
+    return JSON.stringify({ ...model, replicas: model.replicas.map((replica) => (replica.apiKey === undefined || this.#secrets.isSealed(replica.apiKey) ? replica : { ...replica, apiKey: this.#secrets.seal(replica.apiKey) })) });
   }
 
   #bumpRevision(): void {
@@ -161,7 +193,7 @@ class SqliteControlStore implements ControlStore {
   putModel(model: ModelDefinition, actor: string): void {
     this.#sql.transaction(() => {
       const existed = this.#sql.get('SELECT 1 AS one FROM gateway_models WHERE name = ?', model.name) !== undefined;
-      this.#sql.run('INSERT INTO gateway_models (name, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition', model.name, JSON.stringify(model), new Date().toISOString());
+      this.#sql.run('INSERT INTO gateway_models (name, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition', model.name, this.#sealed(model), new Date().toISOString());
       this.#bumpRevision();
       this.audit.append({
         actor,
@@ -182,7 +214,10 @@ class SqliteControlStore implements ControlStore {
   }
 
   listModels(): ModelDefinition[] {
-    return this.#sql.all('SELECT definition FROM gateway_models ORDER BY name').map((row) => JSON.parse(String(row.definition)) as ModelDefinition);
+    return this.#sql.all('SELECT definition FROM gateway_models ORDER BY name').map((row) => {
+      const model = JSON.parse(String(row.definition)) as ModelDefinition;
+      return { ...model, replicas: model.replicas.map((replica) => (replica.apiKey === undefined ? replica : { ...replica, apiKey: this.#secrets.open(replica.apiKey) })) };
+    });
   }
 
   leaseQuota(requests: readonly QuotaLeaseRequest[], adjustments: readonly QuotaAdjustment[]): QuotaLeaseResult[] {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { openAuditLog, type AuditLog } from '../../audit/audit-log.ts';
@@ -23,10 +23,14 @@ export interface SqliteOpenOptions {
  * their audit entries commit together. `what` names the store in errors.
  */
 export function openSqliteDatabase(options: SqliteOpenOptions, what: string, migrate: (db: DatabaseSync) => void): { sql: SqliteDatabase; audit: AuditLog } {
-  mkdirSync(dirname(options.path), { recursive: true });
+  createPrivateDirectory(dirname(options.path));
+  // Keys, usage and payloads live here: owner-only, whatever the umask (SQLite gives -wal and -shm the file's mode).
+  closeSync(openSync(options.path, 'a', 0o600));
+  chmodSync(options.path, 0o600);
   const db = new DatabaseSync(options.path);
   try {
     db.exec('PRAGMA journal_mode = WAL');
+    for (const suffix of ['-wal', '-shm']) if (existsSync(options.path + suffix)) chmodSync(options.path + suffix, 0o600);
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
     db.exec('PRAGMA foreign_keys = ON');
@@ -42,6 +46,17 @@ export function openSqliteDatabase(options: SqliteOpenOptions, what: string, mig
     ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
   });
   return { sql: new SqliteDatabase(db), audit };
+}
+
+/** Creates a folder (and its parents) owner-only, 0700 whatever the umask; one that exists is left as it is. */
+export function createPrivateDirectory(path: string): void {
+  const first = mkdirSync(path, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  // mkdirSync returns the first folder it made: every one from there down to `path` is new.
+  for (let folder = path; ; folder = dirname(folder)) {
+    chmodSync(folder, 0o700);
+    if (folder === first || dirname(folder) === folder) break;
+  }
 }
 
 /** One connection with its prepared statements kept, and nestable write transactions. */
