@@ -91,7 +91,8 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify(fabrik.toJSON(), null, 2)}\n`);
     process.stderr.write(`fabrik: ${fabrik.code}: ${fabrik.message}\n`);
     if (fabrik.code === 'internal' && process.env.FABRIK_DEBUG !== undefined && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return 1;
+    // Exit status 3 means an integrity check failed, whichever command found it.
+    return fabrik.type === 'integrity_error' ? 3 : 1;
   }
 }
 
