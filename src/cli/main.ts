@@ -14,6 +14,7 @@ import { modelAddCommand, modelListCommand, modelRemoveCommand } from './command
 import { serveCommand } from './commands/serve.ts';
 import { teamCreateCommand, teamListCommand, teamSetCommand } from './commands/team.ts';
 import { usageCommand } from './commands/usage.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   datasetShowCommand,
   exportCommand,
   lineageCommand,
+  verifyCommand,
   auditVerifyCommand,
   auditProofCommand,
   auditCheckProofCommand,
