@@ -18,6 +18,16 @@ test('the manifest hashes every chunk\'s content and every document\'s, so the v
   for (const document of manifest.documents) assert.equal(document.contentSha256, recorded.get(document.id));
 });
 
+test('a build reports progress once per document, ending at the total', async (t) => {
+  const foundry = await createTestFoundry(t, SAMPLE_FILES);
+  const calls: Array<[number, number, string]> = [];
+  let started = -1;
+  buildDataset(foundry.store, 'sample', OPTIONS, 'test', { onStart: (total) => { started = total; }, onProgress: (done, total, path) => calls.push([done, total, path]) });
+  assert.equal(started, 3);
+  assert.deepEqual(calls.map(([done, total]) => [done, total]), [[1, 3], [2, 3], [3, 3]]);
+  assert.deepEqual(calls.map(([, , path]) => path.split('/').pop()), ['alpha.md', 'beta.md', 'gamma.txt']);
+});
+
 test('a build refuses a document whose stored text no longer matches its recorded hash, naming it', async (t) => {
   const foundry = await createTestFoundry(t, SAMPLE_FILES);
   const target = foundry.store.currentDocuments().find((entry) => entry.path.endsWith('beta.md'));

@@ -37,6 +37,12 @@ export interface BuildResult {
   created: boolean;
 }
 
+/** Progress callbacks for a long build: one step per document. */
+export interface BuildProgress {
+  onStart?: (documents: number) => void;
+  onProgress?: (done: number, total: number, path: string) => void;
+}
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Checks a dataset name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
@@ -52,7 +58,7 @@ export function validateDatasetName(name: string): string {
  * The version id is the hash of the manifest, so the same documents and options always give
  * the same id; building it again changes nothing.
  */
-export function buildDataset(store: FoundryStore, name: string, options: ChunkOptions, actor: string): BuildResult {
+export function buildDataset(store: FoundryStore, name: string, options: ChunkOptions, actor: string, progress: BuildProgress = {}): BuildResult {
   validateDatasetName(name);
   validateChunkOptions(options);
   const current = store.currentDocuments();
@@ -63,7 +69,11 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
   const recorded = new Map(store.listDocumentHashes().map((entry) => [entry.id, entry.contentSha256]));
   const chunks: ChunkRecord[] = [];
   const manifest: DatasetManifest = { dataset: name, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
+  progress.onStart?.(current.length);
+  let done = 0;
   for (const entry of current) {
+    done += 1;
+    progress.onProgress?.(done, current.length, entry.path);
     // The same content under two paths is one document: chunk it once.
     if (seen.has(entry.document.id)) continue;
     seen.add(entry.document.id);
