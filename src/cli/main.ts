@@ -23,6 +23,7 @@ import { serveCommand } from './commands/serve.ts';
 import { sourceForgetCommand, sourceListCommand } from './commands/source.ts';
 import { teamCreateCommand, teamListCommand, teamSetCommand } from './commands/team.ts';
 import { usageCommand } from './commands/usage.ts';
+import { verifyCommand } from './commands/verify.ts';
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   datasetShowCommand,
   exportCommand,
   lineageCommand,
+  verifyCommand,
   auditVerifyCommand,
   auditProofCommand,
   auditCheckProofCommand,
@@ -105,7 +107,8 @@ export async function main(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify(fabrik.toJSON(), null, 2)}\n`);
     process.stderr.write(`fabrik: ${fabrik.code}: ${fabrik.message}\n`);
     if (fabrik.code === 'internal' && process.env.FABRIK_DEBUG !== undefined && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return 1;
+    // Exit status 3 means an integrity check failed, whichever command found it.
+    return fabrik.type === 'integrity_error' ? 3 : 1;
   }
 }
 

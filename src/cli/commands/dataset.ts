@@ -3,12 +3,13 @@ import { DEFAULT_CHUNK_OPTIONS } from '../../foundry/stages/chunk/chunk-document
 import { integerOption, JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson, table } from '../output.ts';
+import { createProgress } from '../progress.ts';
 
 export const datasetBuildCommand: Command = {
   name: 'dataset build',
   summary: 'Chunk the ingested documents into an immutable, content-addressed dataset version.',
   usage: 'fabrik dataset build <name> [--chunk-tokens N] [--overlap N] [--json]',
-  description: 'Chunks are measured in cl100k_base BPE tokens, end on element or word boundaries and never span two\nsections. The version id is the hash of the manifest: the same documents and options give the same id.',
+  description: 'Chunks are measured in cl100k_base BPE tokens, end on element or word boundaries and never span two\nsections. The version id is the hash of the manifest, which lists each document\'s and each chunk\'s content\nhash: the same documents and options give the same id, and any later change to a chunk is detectable\n(`fabrik verify`; `export` refuses it). A document whose stored text no longer matches its recorded hash\nis refused (data_integrity, exit status 3). Shows progress on stderr when it is a terminal.',
   options: {
     'chunk-tokens': { type: 'string', description: 'largest chunk in tokens (16-65536)', defaultText: String(DEFAULT_CHUNK_OPTIONS.chunkTokens) },
     overlap: { type: 'string', description: 'tokens repeated from the previous chunk of the same section', defaultText: String(DEFAULT_CHUNK_OPTIONS.overlap) },
@@ -20,8 +21,14 @@ export const datasetBuildCommand: Command = {
     const chunkTokens = integerOption(values, 'chunk-tokens', DEFAULT_CHUNK_OPTIONS.chunkTokens, 16, 65_536);
     const overlap = integerOption(values, 'overlap', Math.min(DEFAULT_CHUNK_OPTIONS.overlap, Math.floor(chunkTokens / 2)), 0, 65_536);
     const context = openContext();
+    // Progress on stderr, one step per document; silent under --json and when stderr is no terminal.
+    const progress = values.json === true ? null : createProgress('dataset build');
     try {
-      const { version, created } = buildDataset(context.store, name, { chunkTokens, overlap }, context.actor);
+      const { version, created } = buildDataset(context.store, name, { chunkTokens, overlap }, context.actor, {
+        onStart: (total) => progress?.start(total),
+        onProgress: (done, _total, path) => progress?.update(done, path),
+      });
+      progress?.stop();
       if (values.json === true) {
         printJson({ created, ...summarize(version) });
       } else {
@@ -29,6 +36,7 @@ export const datasetBuildCommand: Command = {
       }
       return 0;
     } finally {
+      progress?.stop();
       context.close();
     }
   },

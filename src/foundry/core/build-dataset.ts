@@ -3,23 +3,44 @@ import { CHANNELS } from '../../shared/channels.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';
+import { chunkContentSha256, documentContentSha256 } from '../../store/core/content-hash.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ChunkRecord, DatasetVersionRecord } from '../../store/core/records.ts';
 import { CHUNK_TOKENIZER, CHUNKER_VERSION, chunkDocument, validateChunkOptions, type ChunkOptions } from '../stages/chunk/chunk-document.ts';
 
-/** What a dataset version was built from; its canonical JSON hashes to the version id. */
+/**
+ * What a dataset version was built from and holds; its canonical JSON hashes to the version id.
+ * Each chunk carries the hash of its content (`chunkContentSha256`) and each document its content
+ * hash, so the id covers the text an export writes, not only the chunk ids.
+ */
 export interface DatasetManifest {
   dataset: string;
   tokenizer: string;
   chunker: string;
   options: ChunkOptions;
-  documents: Array<{ id: string; sha256: string; path: string; version: number; mediaType: string; chunks: number }>;
-  chunks: string[];
+  documents: Array<{ id: string; sha256: string; contentSha256: string; path: string; version: number; mediaType: string; chunks: number }>;
+  chunks: Array<{ id: string; sha256: string }>;
+}
+
+/**
+ * A stored manifest as read back. Versions built before content hashing list bare chunk ids:
+ * their chunks read `sha256: null` and `contentHashed` is false.
+ */
+export interface StoredManifest extends Omit<DatasetManifest, 'documents' | 'chunks'> {
+  documents: Array<Omit<DatasetManifest['documents'][number], 'contentSha256'> & { contentSha256: string | null }>;
+  chunks: Array<{ id: string; sha256: string | null }>;
+  contentHashed: boolean;
 }
 
 export interface BuildResult {
   version: DatasetVersionRecord;
   created: boolean;
+}
+
+/** Progress callbacks for a long build: one step per document. */
+export interface BuildProgress {
+  onStart?: (documents: number) => void;
+  onProgress?: (done: number, total: number, path: string) => void;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -37,7 +58,7 @@ export function validateDatasetName(name: string): string {
  * The version id is the hash of the manifest, so the same documents and options always give
  * the same id; building it again changes nothing.
  */
-export function buildDataset(store: FoundryStore, name: string, options: ChunkOptions, actor: string): BuildResult {
+export function buildDataset(store: FoundryStore, name: string, options: ChunkOptions, actor: string, progress: BuildProgress = {}): BuildResult {
   validateDatasetName(name);
   validateChunkOptions(options);
   const current = store.currentDocuments();
@@ -52,9 +73,14 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     if (best === undefined || entry.seenAt > best.seenAt) preferred.set(entry.document.id, entry);
   }
   const seen = new Set<string>();
+  const recorded = new Map(store.listDocumentHashes().map((entry) => [entry.id, entry.contentSha256]));
   const chunks: ChunkRecord[] = [];
   const manifest: DatasetManifest = { dataset: name, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
+  progress.onStart?.(current.length);
+  let done = 0;
   for (const listed of current) {
+    done += 1;
+    progress.onProgress?.(done, current.length, listed.path);
     // The same content under two paths is one document: chunk it once.
     if (seen.has(listed.document.id)) continue;
     seen.add(listed.document.id);
@@ -62,16 +88,24 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     const document = store.getDocument(entry.document.id);
     if (document === null) continue;
     const elements = store.listElements(document.id);
+    // A document whose text or elements changed since it was parsed would pass the change into a
+    // dataset under fresh hashes: refuse it.
+    const contentSha256 = documentContentSha256(document, elements);
+    const expected = recorded.get(document.id) ?? null;
+    if (contentSha256 !== expected) {
+      throw new FabrikError('data_integrity', `dataset ${name}: document ${document.id} (${entry.path}) ${expected === null ? 'has no recorded content hash' : `no longer matches its recorded content hash (${expected.slice(0, 12)}…, now ${contentSha256.slice(0, 12)}…)`}; its stored text or elements were changed. \`fabrik verify\` lists every mismatch`, { param: document.id });
+    }
     const pieces = chunkDocument(document.text, elements, options);
     for (const piece of pieces) {
       const id = createId('chunk', document.id, piece.span[0], piece.span[1]);
-      chunks.push({ id, documentId: document.id, text: piece.text, tokenCount: piece.tokenCount, span: piece.span, pages: piece.pages, elementIds: piece.elementIds });
-      manifest.chunks.push(id);
+      const chunk: ChunkRecord = { id, documentId: document.id, text: piece.text, tokenCount: piece.tokenCount, span: piece.span, pages: piece.pages, elementIds: piece.elementIds };
+      chunks.push(chunk);
+      manifest.chunks.push({ id, sha256: chunkContentSha256(chunk) });
     }
-    manifest.documents.push({ id: document.id, sha256: document.sha256, path: entry.path, version: entry.version, mediaType: document.mediaType, chunks: pieces.length });
+    manifest.documents.push({ id: document.id, sha256: document.sha256, contentSha256, path: entry.path, version: entry.version, mediaType: document.mediaType, chunks: pieces.length });
   }
   const manifestJson = canonicalize(manifest);
-  const id = `dsv_${sha256Hex(manifestJson).slice(0, 24)}`;
+  const id = datasetVersionId(manifestJson);
   const existing = store.getDatasetVersion(id);
   if (existing !== null) return { version: existing, created: false };
   const version: DatasetVersionRecord = {
@@ -111,7 +145,19 @@ export function resolveDatasetVersion(store: FoundryStore, reference: string): D
   return candidates[0] as DatasetVersionRecord;
 }
 
-/** The manifest stored with a version, parsed. */
-export function readManifest(version: DatasetVersionRecord): DatasetManifest {
-  return JSON.parse(version.manifest) as DatasetManifest;
+/** The manifest stored with a version, parsed; a manifest from before content hashing reads with null hashes. */
+export function readManifest(version: DatasetVersionRecord): StoredManifest {
+  const manifest = JSON.parse(version.manifest) as Omit<StoredManifest, 'chunks' | 'contentHashed'> & { chunks: Array<string | { id: string; sha256: string }> };
+  const chunks = manifest.chunks.map((chunk) => (typeof chunk === 'string' ? { id: chunk, sha256: null } : chunk));
+  return {
+    ...manifest,
+    documents: manifest.documents.map((document) => ({ ...document, contentSha256: document.contentSha256 ?? null })),
+    chunks,
+    contentHashed: chunks.every((chunk) => chunk.sha256 !== null) && manifest.documents.every((document) => typeof document.contentSha256 === 'string'),
+  };
+}
+
+/** The version id a manifest's stored text hashes to. */
+export function datasetVersionId(manifestJson: string): string {
+  return `dsv_${sha256Hex(manifestJson).slice(0, 24)}`;
 }

@@ -5,7 +5,8 @@ import { FabrikError } from '../../shared/errors.ts';
 import { createId } from '../../shared/ids.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ExportRecord } from '../../store/core/records.ts';
-import { readManifest, resolveDatasetVersion } from '../core/build-dataset.ts';
+import { chunkContentSha256 } from '../../store/core/content-hash.ts';
+import { datasetVersionId, readManifest, resolveDatasetVersion } from '../core/build-dataset.ts';
 import { csvFormat } from './csv/csv-format.ts';
 import type { ExportFormat, ExportLine } from './export-line.ts';
 import { jsonlFormat } from './jsonl/jsonl-format.ts';
@@ -15,12 +16,16 @@ export const EXPORT_FORMATS: Record<string, ExportFormat> = { jsonl: jsonlFormat
 export interface ExportResult {
   record: ExportRecord;
   dataset: string;
+  /** False for a version built before content hashing: its chunk ids and order were checked, not their content. */
+  contentVerified: boolean;
 }
 
 /**
  * Writes a dataset version to a file, one line per chunk with its source, then records the
  * export (file hash, line count), a lineage edge and an audit entry. The file appears whole or
- * not at all (written beside the target, synced, renamed).
+ * not at all (written beside the target, synced, renamed). Every chunk is checked against the hash
+ * its version's manifest records before its line counts: on a mismatch nothing is written and the
+ * error (`data_integrity`) names the chunk.
  */
 export async function exportDataset(store: FoundryStore, reference: string, formatName: string, out: string, actor: string): Promise<ExportResult> {
   const format = EXPORT_FORMATS[formatName];
@@ -28,7 +33,11 @@ export async function exportDataset(store: FoundryStore, reference: string, form
     throw new FabrikError('invalid_option', `--format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}; got ${JSON.stringify(formatName)}`, { param: 'format' });
   }
   const version = resolveDatasetVersion(store, reference);
+  if (datasetVersionId(version.manifest) !== version.id) {
+    throw new FabrikError('data_integrity', `dataset version ${version.id}: its stored manifest hashes to ${datasetVersionId(version.manifest)}, not to its id; the manifest was changed. Refusing to export; \`fabrik verify\` lists every mismatch`, { param: version.id });
+  }
   const manifest = readManifest(version);
+  const refuse = (message: string, param: string): FabrikError => new FabrikError('data_integrity', `dataset version ${version.id}: ${message}. Refusing to export; \`fabrik verify\` lists every mismatch`, { param });
   const documents = new Map(manifest.documents.map((document) => [document.id, document]));
   const target = resolve(out);
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
@@ -54,6 +63,10 @@ export async function exportDataset(store: FoundryStore, reference: string, form
     };
     await push(format.header());
     for (const chunk of store.chunksOfVersion(version.id)) {
+      const expected = manifest.chunks[lines];
+      if (expected === undefined) throw refuse(`it holds more chunks than the ${manifest.chunks.length} its manifest lists (first extra: ${chunk.id})`, chunk.id);
+      if (expected.id !== chunk.id) throw refuse(`chunk ${lines + 1} is ${chunk.id} but the manifest lists ${expected.id}`, chunk.id);
+      if (expected.sha256 !== null && chunkContentSha256(chunk) !== expected.sha256) throw refuse(`chunk ${chunk.id} no longer matches the content hash its manifest records; its stored text, tokens, span, pages or elements were changed`, chunk.id);
       const document = documents.get(chunk.documentId);
       if (document === undefined) throw new FabrikError('store_error', `chunk ${chunk.id} belongs to document ${chunk.documentId}, which is not in the manifest of ${version.id}`);
       const line: ExportLine = {
@@ -76,6 +89,7 @@ export async function exportDataset(store: FoundryStore, reference: string, form
       await push(format.line(line));
       lines += 1;
     }
+    if (lines !== manifest.chunks.length) throw refuse(`it holds ${lines} chunks but its manifest lists ${manifest.chunks.length} (first missing: ${manifest.chunks[lines]?.id})`, version.id);
     await flush();
     await handle.sync();
   } catch (error) {
@@ -104,7 +118,7 @@ export async function exportDataset(store: FoundryStore, reference: string, form
     store.audit.append({ actor, action: 'dataset.export', subjects: [version.id, record.id], options: { dataset: version.dataset, format: format.name, path: target, sha256, lines } });
   });
   store.audit.checkpoint();
-  return { record, dataset: version.dataset };
+  return { record, dataset: version.dataset, contentVerified: manifest.contentHashed };
 }
 
 /** The error for an export that cannot be written, about the file the user named (not our temporary one). */

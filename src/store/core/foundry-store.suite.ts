@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { chunkContentSha256, documentContentSha256 } from './content-hash.ts';
 import type { FoundryStore } from './foundry-store.ts';
 import type { DocumentRecord, ElementRecord } from './records.ts';
 
@@ -72,6 +73,25 @@ export function runFoundryStoreSuite(adapter: string, open: (t: { after: (fn: ()
     assert.equal(store.listElements('doc_b')[0]?.text, '');
     assert.equal(store.getChunk('chk_1')?.text, '');
     assert.equal(store.getBlob(sha('b'))?.erasedAt, '2026-11-26T00:00:00.000Z');
+  });
+
+  test(`${adapter}: the recorded content hash is the hash of the document as read back, odd text included`, (t) => {
+    const store = open(t);
+    // A lone surrogate cannot be stored as UTF-8; the hash must not depend on which side of the store it is taken.
+    const odd: DocumentRecord = { ...document('doc_odd', sha('c')), text: 'broken \ud800 pair' };
+    const oddElement: ElementRecord = { ...element('doc_odd'), text: 'broken \ud800 pair', bbox: null, attributes: { z: 1, a: [1, 'x'] } };
+    store.transaction(() => {
+      store.putBlob({ sha256: sha('c'), size: 11, mediaType: 'text/plain', createdAt: now });
+      store.insertDocument(odd, [oddElement]);
+    });
+    const stored = store.getDocument('doc_odd');
+    assert.ok(stored !== null);
+    assert.deepEqual(store.listDocumentHashes(), [{ id: 'doc_odd', contentSha256: documentContentSha256(stored, store.listElements('doc_odd')) }]);
+    assert.equal(store.listDocumentHashes()[0]?.contentSha256, documentContentSha256(odd, [oddElement]));
+    assert.deepEqual(store.listBlobs().map((blob) => blob.sha256), [sha('c')]);
+    const chunk = { id: 'chk_1', documentId: 'doc_odd', text: 'pair \udc00', tokenCount: 2, span: [0, 6] as [number, number], pages: [1], elementIds: [oddElement.id] };
+    store.transaction(() => store.insertDatasetVersion({ id: 'dsv_1', dataset: 'd', manifest: '{}', chunkCount: 1, tokenCount: 2, documentCount: 1, options: {}, createdAt: now }, [chunk]));
+    assert.equal(chunkContentSha256(store.getChunk('chk_1') ?? chunk), chunkContentSha256(chunk));
   });
 
   test(`${adapter}: an ambiguous id prefix is an error`, (t) => {

@@ -65,11 +65,15 @@ export interface FoundryStore {
 
   putBlob(blob: BlobRecord): boolean;
   getBlob(sha256: string): BlobRecord | null;
+  /** Every blob record, ordered by sha256 (what `fabrik verify` re-hashes). */
+  listBlobs(): BlobRecord[];
 
   findDocument(sha256: string, parserVersion: string): DocumentRecord | null;
   getDocument(id: string): DocumentRecord | null;
   insertDocument(document: DocumentRecord, elements: ElementRecord[]): void;
   listElements(documentId: string): ElementRecord[];
+  /** Every document's recorded content hash (`documentContentSha256`, recorded on insert), ordered by id; null when none is recorded. */
+  listDocumentHashes(): Array<{ id: string; contentSha256: string | null }>;
   getElement(id: string): ElementRecord | null;
   getElements(ids: readonly string[]): ElementRecord[];
   /**

@@ -1,7 +1,10 @@
 import type { DatabaseSync } from 'node:sqlite';
+import type { ElementKind } from '../../foundry/core/parsed-document.ts';
+import { documentContentSha256 } from '../core/content-hash.ts';
+import type { ElementRecord } from '../core/records.ts';
 
-/** Schema steps, applied in order; `PRAGMA user_version` records how many have run. */
-const MIGRATIONS: string[] = [
+/** Schema steps, applied in order; `PRAGMA user_version` records how many have run. A step is SQL or, where SQL cannot compute it, a function. */
+const MIGRATIONS: Array<string | ((db: DatabaseSync) => void)> = [
   `
   CREATE TABLE sources (
     id TEXT PRIMARY KEY,
@@ -126,10 +129,41 @@ const MIGRATIONS: string[] = [
   ALTER TABLE sources ADD COLUMN seen_at TEXT;
   ALTER TABLE blobs ADD COLUMN erased_at TEXT;
   `,
-  // Step 3: content hashes of documents, chunks and dataset versions (issue 7, item 3).
-  `
-  `,
+  // Step 3: content hashes of documents, chunks and dataset versions (issue 7, item 3). Chunks and
+  // dataset versions are hashed in the manifest (a new build); documents get a recorded hash,
+  // computed here for the rows that exist, so they are covered from this step on.
+  (db) => {
+    db.exec('ALTER TABLE documents ADD COLUMN content_sha256 TEXT');
+    const update = db.prepare('UPDATE documents SET content_sha256 = ? WHERE id = ?');
+    const elementsOf = db.prepare('SELECT * FROM elements WHERE document_id = ? ORDER BY ordinal');
+    for (const row of db.prepare('SELECT id, sha256, parser_version, media_type, text FROM documents').iterate()) {
+      const document = { id: String(row.id), sha256: String(row.sha256), parserVersion: String(row.parser_version), mediaType: String(row.media_type), text: String(row.text ?? '') };
+      update.run(documentContentSha256(document, elementsOf.all(document.id).map(elementFromRow)), document.id);
+    }
+  },
 ];
+
+// The store's own reading of an element row (sqlite-store.ts toElement), repeated here so that a
+// migration does not depend on the store it migrates; migrations.test.ts checks they agree.
+function elementFromRow(row: Record<string, unknown>): ElementRecord {
+  const optional = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+  const json = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : null);
+  const sourceStart = optional(row.source_start);
+  const sourceEnd = optional(row.source_end);
+  return {
+    id: String(row.id),
+    documentId: String(row.document_id),
+    ordinal: Number(row.ordinal),
+    kind: String(row.kind) as ElementKind,
+    text: String(row.text),
+    page: Number(row.page),
+    bbox: json(row.bbox) as ElementRecord['bbox'],
+    span: [Number(row.span_start), Number(row.span_end)],
+    sourceSpan: sourceStart === null || sourceEnd === null ? null : [sourceStart, sourceEnd],
+    level: optional(row.level),
+    attributes: json(row.attributes) as ElementRecord['attributes'],
+  };
+}
 
 /** Brings the database schema up to date inside one transaction. */
 export function migrate(db: DatabaseSync): void {
@@ -139,7 +173,9 @@ export function migrate(db: DatabaseSync): void {
   try {
     const again = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     for (let step = again; step < MIGRATIONS.length; step += 1) {
-      db.exec(MIGRATIONS[step] ?? '');
+      const migration = MIGRATIONS[step] ?? '';
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db);
     }
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
     db.exec('COMMIT');

@@ -16,6 +16,7 @@ import type {
 } from '../core/records.ts';
 import type { ElementKind } from '../../foundry/core/parsed-document.ts';
 import { FabrikError } from '../../shared/errors.ts';
+import { documentContentSha256 } from '../core/content-hash.ts';
 import { migrate } from './migrations.ts';
 import { openSqliteDatabase, SqliteDatabase, type SqliteOpenOptions } from './sqlite-database.ts';
 
@@ -127,6 +128,10 @@ class SqliteStore implements FoundryStore {
     return row === undefined ? null : { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at), erasedAt: nullableString(row.erased_at) };
   }
 
+  listBlobs(): BlobRecord[] {
+    return this.#sql.all('SELECT * FROM blobs ORDER BY sha256').map((row) => ({ sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at) }));
+  }
+
   findDocument(sha256: string, parserVersion: string): DocumentRecord | null {
     const row = this.#sql.get('SELECT * FROM documents WHERE sha256 = ? AND parser_version = ?', sha256, parserVersion);
     return row === undefined ? null : toDocument(row);
@@ -139,10 +144,11 @@ class SqliteStore implements FoundryStore {
 
   insertDocument(document: DocumentRecord, elements: ElementRecord[]): void {
     this.#sql.run(
-      `INSERT INTO documents (id, sha256, parser_version, media_type, title, page_count, element_count, text, warnings, metadata, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO documents (id, sha256, parser_version, media_type, title, page_count, element_count, text, warnings, metadata, created_at, content_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       document.id, document.sha256, document.parserVersion, document.mediaType, document.title, document.pageCount,
       document.elementCount, document.text, JSON.stringify(document.warnings), JSON.stringify(document.metadata), document.createdAt,
+      documentContentSha256(document, elements),
     );
     const insert = this.#sql.statement(
       `INSERT INTO elements (id, document_id, ordinal, kind, text, page, bbox, span_start, span_end, source_start, source_end, level, attributes)
@@ -160,6 +166,10 @@ class SqliteStore implements FoundryStore {
 
   listElements(documentId: string): ElementRecord[] {
     return this.#sql.all('SELECT * FROM elements WHERE document_id = ? ORDER BY ordinal', documentId).map(toElement);
+  }
+
+  listDocumentHashes(): Array<{ id: string; contentSha256: string | null }> {
+    return this.#sql.all('SELECT id, content_sha256 FROM documents ORDER BY id').map((row) => ({ id: String(row.id), contentSha256: nullableString(row.content_sha256) }));
   }
 
   getElement(id: string): ElementRecord | null {

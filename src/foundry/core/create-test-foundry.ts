@@ -1,0 +1,44 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { loadConfig } from '../../shared/config.ts';
+import type { BlobStore } from '../../store/core/blob-store.ts';
+import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import { createFsBlobStore } from '../../store/blobs/fs-blob-store.ts';
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import { ingestPaths } from './ingest.ts';
+
+/** A real store, blob folder and ingested files in a temp dir, with a second connection for tampering in tests. */
+export interface TestFoundry {
+  home: string;
+  store: FoundryStore;
+  blobs: BlobStore;
+  /** A plain connection to the same database file, as someone editing it by hand would use. */
+  db: DatabaseSync;
+}
+
+/** Writes `files` (name → text) to a folder and ingests it with the real parsers; cleans up when the test ends. */
+export async function createTestFoundry(t: { after: (fn: () => void) => void }, files: Record<string, string>): Promise<TestFoundry> {
+  const home = mkdtempSync(join(tmpdir(), 'fabrik-foundry-test-'));
+  const inputs = join(home, 'in');
+  mkdirSync(inputs);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(inputs, name), text);
+  const store = openSqliteStore({ path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.test/foundry', codeVersion: 'test' });
+  const blobs = createFsBlobStore(join(home, 'blobs'));
+  const db = new DatabaseSync(join(home, 'fabrik.db'));
+  t.after(() => {
+    db.close();
+    store.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  await ingestPaths([inputs], { store, blobs, config: { ...loadConfig({}), home, workers: 1 }, actor: 'test' });
+  return { home, store, blobs, db };
+}
+
+/** Three short Markdown documents, long enough to give several chunks each at 32 tokens. */
+export const SAMPLE_FILES: Record<string, string> = {
+  'alpha.md': '# Alpha\n\nThe first paragraph of alpha talks about rivers, bridges and the weather in spring.\n\nA second paragraph mentions trains, stations and the timetable for the northern line.\n',
+  'beta.md': '# Beta\n\nBeta is about kitchens: knives, pans, the oven and a recipe for bread with seeds.\n\n## Storage\n\nFlour keeps for months in a dry cupboard; yeast keeps for weeks in the fridge.\n',
+  'gamma.txt': 'Gamma is plain text. It has one long paragraph about the sea, ships, harbours and lighthouses along a rocky coast, and the people who keep the lights burning at night.\n',
+};
