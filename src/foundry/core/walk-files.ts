@@ -103,7 +103,14 @@ export async function walkFiles(paths: readonly string[], options: { exclude?: r
             notes.push({ path, reason: 'symlink-outside-tree' });
             continue;
           }
-          const target = await lstat(real);
+          let target;
+          try {
+            target = await lstat(real);
+          } catch (error) {
+            // Gone or denied between readdir and now: a failure about this path, not the end of the walk.
+            failures.push({ path, error: fileAccessError(path, error) });
+            continue;
+          }
           kind = target.isFile() ? 'file' : target.isDirectory() ? 'directory' : 'other';
         } else {
           kind = entry.isFile() ? 'file' : entry.isDirectory() ? 'directory' : 'other';
