@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   audit_integrity: { status: 500, type: 'integrity_error', description: 'The audit log does not verify: an entry was modified, deleted, inserted, reordered or truncated.' },
   data_integrity: { status: 500, type: 'integrity_error', description: 'Stored data does not match its recorded hash: a blob\'s bytes, a document\'s text or elements, a dataset version\'s manifest or a chunk was changed or lost.' },
   proof_invalid: { status: 422, type: 'integrity_error', description: 'An inclusion proof or its checkpoint does not verify.' },
+  content_erased: { status: 410, type: 'invalid_request_error', description: 'The dataset version holds content erased on request (`source forget`); build the dataset again for a version without it.' },
   write_failed: { status: 500, type: 'file_error', description: 'An output file (an export, a proof) could not be written: its folder is read-only or missing, permission is denied, or the disk is full.' },
   store_error: { status: 500, type: 'server_error', description: 'The store could not complete an operation.' },
   invalid_request: { status: 400, type: 'invalid_request_error', description: 'An HTTP request body is not valid JSON or misses a required field.' },

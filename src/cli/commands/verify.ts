@@ -16,7 +16,8 @@ export const verifyCommand: Command = {
     'elements against the content hash recorded when it was parsed, every dataset version\'s manifest',
     'against its id and its dataset.build audit entry, and every chunk against the hash its manifest',
     'lists. Names the first mismatch. Versions built before manifests hashed content are listed: their',
-    'chunk ids and order are checked, not their text (build the dataset again to cover it).',
+    'chunk ids and order are checked, not their text (build the dataset again to cover it). Content erased',
+    'by `source forget` (named by its audit entry) is counted as erased, not re-hashed.',
     'Exit status 0 when everything verifies, 3 when something does not (audit_integrity, data_integrity).',
   ].join('\n'),
   options: { json: JSON_OPTION },
@@ -53,7 +54,9 @@ export const verifyCommand: Command = {
           if (audit.firstBad !== null) lines.push(`  first bad entry: seq ${audit.firstBad.seq}: ${audit.firstBad.reason}`);
         }
         if (data.ok) {
-          lines.push(`data OK: ${data.blobs} blobs, ${data.documents} documents, ${data.datasetVersions} dataset versions, ${data.chunks} chunks re-hashed`);
+          const { erased } = data;
+          const erasedNote = erased.blobs + erased.documents + erased.chunks === 0 ? '' : ` (erased on request, not re-hashed: ${erased.blobs} blobs, ${erased.documents} documents, ${erased.chunks} chunks)`;
+          lines.push(`data OK: ${data.blobs} blobs, ${data.documents} documents, ${data.datasetVersions} dataset versions, ${data.chunks} chunks re-hashed${erasedNote}`);
         } else {
           lines.push(`data FAILED verification: ${data.problems.length} problem(s)`);
           if (data.firstBad !== null) lines.push(`  first mismatch: ${data.firstBad.kind} ${data.firstBad.id}: ${data.firstBad.reason}`);

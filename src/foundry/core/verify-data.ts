@@ -21,6 +21,8 @@ export interface DataVerifyReport {
   chunks: number;
   /** Versions built before manifests hashed content: their chunk ids and order are checked, not their text. */
   unhashedVersions: string[];
+  /** Content erased on request (`source forget`, named by its audit entry): blobs, documents and chunks left blank by design. */
+  erased: { blobs: number; documents: number; chunks: number };
   firstBad: DataProblem | null;
   problems: DataProblem[];
 }
@@ -46,10 +48,22 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
     problems.push({ kind, id, reason });
   };
 
+  const facts = readAuditFacts(store);
+  const forgotten = facts?.forgotten ?? new Set<string>();
+  // Blank text of content an audited `source forget` erased is the erasure, not a change.
+  const isErased = (sha256: string | undefined, text: string): boolean => text === '' && sha256 !== undefined && forgotten.has(sha256);
+  const erased = { blobs: 0, documents: 0, chunks: 0 };
   const blobRecords = store.listBlobs();
   options.onPhase?.('blob', blobRecords.length);
   let done = 0;
   for (const blob of blobRecords) {
+    if (blob.erasedAt != null) {
+      // Erased bytes are gone by design; an erasure no `source.forget` entry accounts for is not.
+      if (forgotten.has(blob.sha256)) erased.blobs += 1;
+      else if (facts !== null) problem('blob', `sha256:${blob.sha256}`, `blob sha256:${blob.sha256} is marked erased, but no source.forget audit entry names it`);
+      options.onProgress?.((done += 1));
+      continue;
+    }
     let bytes: Uint8Array | null = null;
     try {
       bytes = await blobs.get(blob.sha256);
@@ -69,7 +83,9 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
   done = 0;
   for (const { id, contentSha256 } of documentHashes) {
     const document = store.getDocument(id);
-    if (document !== null) {
+    if (document !== null && isErased(document.sha256, document.text)) {
+      erased.documents += 1;
+    } else if (document !== null) {
       const actual = documentContentSha256(document, store.listElements(id));
       if (contentSha256 === null) problem('document', id, `document ${id} has no recorded content hash; it was removed from the store`);
       else if (actual !== contentSha256) problem('document', id, `document ${id}: its text or elements hash to ${actual}, not to the recorded ${contentSha256}; they were changed after parsing`);
@@ -78,7 +94,7 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
   }
 
   const documentsById = new Map(documentHashes.map((entry) => [entry.id, entry]));
-  const buildHashes = datasetBuildManifestHashes(store);
+  const buildHashes = facts?.buildHashes ?? null;
   const versions = store.listDatasetVersions();
   options.onPhase?.('dataset-version', versions.length);
   done = 0;
@@ -103,6 +119,7 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
       if (recordedDocument === undefined) problem('dataset-version', version.id, `dataset version ${version.id}: document ${entry.id} of its manifest is not in the store`);
       else if (entry.contentSha256 !== null && recordedDocument.contentSha256 !== entry.contentSha256) problem('dataset-version', version.id, `dataset version ${version.id}: document ${entry.id} was built from content hashing to ${entry.contentSha256}, but the document's recorded hash is now ${recordedDocument.contentSha256}`);
     }
+    const contentOf = new Map(manifest.documents.map((entry) => [entry.id, entry.sha256]));
     const chunks = store.chunksOfVersion(version.id);
     chunkCount += chunks.length;
     const length = Math.max(chunks.length, manifest.chunks.length);
@@ -122,6 +139,10 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
         break;
       }
       if (expected.sha256 !== null && chunkContentSha256(chunk) !== expected.sha256) {
+        if (isErased(contentOf.get(chunk.documentId), chunk.text)) {
+          erased.chunks += 1;
+          continue;
+        }
         problem('chunk', chunk.id, `chunk ${chunk.id} of dataset version ${version.id}: its content no longer matches the hash its manifest records; its text, tokens, span, pages or elements were changed`);
       }
     }
@@ -136,6 +157,7 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
     datasetVersions: versions.length,
     chunks: chunkCount,
     unhashedVersions,
+    erased,
     firstBad: problems[0] ?? null,
     problems,
   };
@@ -143,21 +165,32 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
 
 const AUDIT_PAGE = 10_000;
 
-// The manifest hash each dataset.build audit entry recorded, by version id. The audit log is
-// tamper-evident, so a manifest rewritten together with its version id still shows up here.
-// Null when the log cannot be read entry by entry: the audit check names that problem.
-function datasetBuildManifestHashes(store: FoundryStore): Map<string, string> | null {
-  const hashes = new Map<string, string>();
+/** What the audit log says about stored data: the manifest hash of each build, and erased content. */
+export interface AuditFacts {
+  /** The manifest hash each dataset.build entry recorded, by version id. */
+  buildHashes: Map<string, string>;
+  /** The sha256 of every content a source.forget entry erased. */
+  forgotten: Set<string>;
+}
+
+// The audit log is tamper-evident, so a manifest rewritten together with its version id, or an
+// erasure staged by blanking text, still shows up here. Null when the log cannot be read entry by
+// entry: the audit check names that problem.
+export function readAuditFacts(store: FoundryStore): AuditFacts | null {
+  const facts: AuditFacts = { buildHashes: new Map(), forgotten: new Set() };
   try {
     for (let from = 1; ;) {
       const entries = store.audit.list({ from, limit: AUDIT_PAGE });
       for (const entry of entries) {
         const manifestSha256 = entry.options?.manifestSha256;
         const id = entry.subjects[0];
-        if (entry.action === 'dataset.build' && typeof manifestSha256 === 'string' && id !== undefined) hashes.set(id, manifestSha256);
+        if (entry.action === 'dataset.build' && typeof manifestSha256 === 'string' && id !== undefined) facts.buildHashes.set(id, manifestSha256);
+        if (entry.action === 'source.forget') {
+          for (const subject of entry.subjects) if (subject.startsWith('sha256:')) facts.forgotten.add(subject.slice('sha256:'.length));
+        }
       }
       const last = entries.at(-1);
-      if (entries.length < AUDIT_PAGE || last === undefined) return hashes;
+      if (entries.length < AUDIT_PAGE || last === undefined) return facts;
       from = last.seq + 1;
     }
   } catch {

@@ -7,6 +7,7 @@ import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ExportRecord } from '../../store/core/records.ts';
 import { chunkContentSha256 } from '../../store/core/content-hash.ts';
 import { datasetVersionId, readManifest, resolveDatasetVersion } from '../core/build-dataset.ts';
+import { readAuditFacts } from '../core/verify-data.ts';
 import { csvFormat } from './csv/csv-format.ts';
 import type { ExportFormat, ExportLine } from './export-line.ts';
 import { jsonlFormat } from './jsonl/jsonl-format.ts';
@@ -39,6 +40,9 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   const manifest = readManifest(version);
   const refuse = (message: string, param: string): FabrikError => new FabrikError('data_integrity', `dataset version ${version.id}: ${message}. Refusing to export; \`fabrik verify\` lists every mismatch`, { param });
   const documents = new Map(manifest.documents.map((document) => [document.id, document]));
+  // Read the audit log only when a blank chunk needs explaining.
+  let forgotten: Set<string> | null = null;
+  const wasErased = (sha256: string): boolean => store.getBlob(sha256)?.erasedAt != null || (forgotten ??= readAuditFacts(store)?.forgotten ?? new Set()).has(sha256);
   const target = resolve(out);
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const hash = createHash('sha256');
@@ -66,7 +70,13 @@ export async function exportDataset(store: FoundryStore, reference: string, form
       const expected = manifest.chunks[lines];
       if (expected === undefined) throw refuse(`it holds more chunks than the ${manifest.chunks.length} its manifest lists (first extra: ${chunk.id})`, chunk.id);
       if (expected.id !== chunk.id) throw refuse(`chunk ${lines + 1} is ${chunk.id} but the manifest lists ${expected.id}`, chunk.id);
-      if (expected.sha256 !== null && chunkContentSha256(chunk) !== expected.sha256) throw refuse(`chunk ${chunk.id} no longer matches the content hash its manifest records; its stored text, tokens, span, pages or elements were changed`, chunk.id);
+      if (expected.sha256 !== null && chunkContentSha256(chunk) !== expected.sha256) {
+        const erased = documents.get(chunk.documentId);
+        if (chunk.text === '' && erased !== undefined && wasErased(erased.sha256)) {
+          throw new FabrikError('content_erased', `dataset version ${version.id} holds content erased on request by \`fabrik source forget\` (document ${erased.id}); build the dataset again (\`fabrik dataset build ${version.dataset}\`) for a version without it`, { param: chunk.id });
+        }
+        throw refuse(`chunk ${chunk.id} no longer matches the content hash its manifest records; its stored text, tokens, span, pages or elements were changed`, chunk.id);
+      }
       const document = documents.get(chunk.documentId);
       if (document === undefined) throw new FabrikError('store_error', `chunk ${chunk.id} belongs to document ${chunk.documentId}, which is not in the manifest of ${version.id}`);
       const line: ExportLine = {

@@ -125,11 +125,11 @@ class SqliteStore implements FoundryStore {
 
   getBlob(sha256: string): BlobRecord | null {
     const row = this.#sql.get('SELECT * FROM blobs WHERE sha256 = ?', sha256);
-    return row === undefined ? null : { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at), erasedAt: nullableString(row.erased_at) };
+    return row === undefined ? null : toBlob(row);
   }
 
   listBlobs(): BlobRecord[] {
-    return this.#sql.all('SELECT * FROM blobs ORDER BY sha256').map((row) => ({ sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at) }));
+    return this.#sql.all('SELECT * FROM blobs ORDER BY sha256').map(toBlob);
   }
 
   findDocument(sha256: string, parserVersion: string): DocumentRecord | null {
@@ -345,6 +345,10 @@ const ID_TABLES: Record<string, string> = {
 };
 
 const VERSION_SELECT = 'SELECT v.*, s.path FROM source_versions v JOIN sources s ON s.id = v.source_id';
+
+function toBlob(row: Record<string, unknown>): BlobRecord {
+  return { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at), erasedAt: nullableString(row.erased_at) };
+}
 
 function nullableString(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
