@@ -147,14 +147,21 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
         checkAnchorKept(size, anchor);
         return latest;
       }
-      return size === 0 ? (checkAnchorKept(size, anchor), null) : signCheckpoint(size, anchor);
+      if (size === 0) {
+        checkAnchorKept(size, anchor);
+        return null;
+      }
+      return signCheckpoint(size, anchor);
     });
-    // Only a committed checkpoint may become the anchor: inside a caller's transaction it could still roll back.
-    if (row !== null && !store.db.isTransaction) {
-      const current = readAnchor();
-      if (current === null || current.size < Number(row.size)) writeCheckpointAnchor(options.keyDir, row.note);
-    }
+    if (row !== null) keepAnchor(row);
     return row;
+  };
+
+  /** Makes a committed checkpoint the anchor; inside a caller's transaction it could still roll back, so it waits. */
+  const keepAnchor = (row: CheckpointRow): void => {
+    if (store.db.isTransaction) return;
+    const current = readAnchor();
+    if (current === null || current.size < Number(row.size)) writeCheckpointAnchor(options.keyDir, row.note);
   };
 
   const parseStored = (seq: number, text: string): AuditEntry => {
@@ -169,7 +176,8 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
     verifierKey: signer.verifier.text,
 
     append(input) {
-      return store.atomically(() => {
+      let signed: CheckpointRow | null = null;
+      const appended = store.atomically(() => {
         const seq = store.lastSeq() + 1;
         const text = canonicalize(createAuditEntry(input, seq, now(), codeVersion));
         const leaf = leafHash(text);
@@ -187,9 +195,12 @@ export function openAuditLog(db: DatabaseSync, options: AuditLogOptions): AuditL
           store.insertNode(level, index, hash);
         }
         // The append holds the write lock here, so its snapshot is the newest and the anchor cannot be ahead.
-        if (seq % checkpointEvery === 0) signCheckpoint(seq, readAnchor());
+        if (seq % checkpointEvery === 0) signed = signCheckpoint(seq, readAnchor());
         return { seq, leafHash: toHex(leaf) };
       });
+      // An autocommit append (the gateway's metering) has committed its checkpoint by now.
+      if (signed !== null) keepAnchor(signed);
+      return appended;
     },
 
     checkpoint() {

@@ -45,7 +45,7 @@ function assertAuditIntegrity(work: () => unknown, message: RegExp): void {
   assert.throws(work, (error: unknown) => error instanceof FabrikError && error.code === 'audit_integrity' && message.test(error.message));
 }
 
-test('fabrik keeps the last checkpoint it signed beside the key once it is committed, not inside a transaction', (t) => {
+test('fabrik keeps the last checkpoint it signed beside the key once it is committed, never while a transaction may still roll it back', (t) => {
   const fixture = createTestLog({ checkpointEvery: 4 });
   t.after(fixture.close);
   const anchor = join(fixture.keyDir, CHECKPOINT_ANCHOR_FILE);
@@ -55,6 +55,8 @@ test('fabrik keeps the last checkpoint it signed beside the key once it is commi
   assert.equal(existsSync(anchor), false, 'a checkpoint that may still roll back is not kept');
   fixture.db.exec('ROLLBACK');
   for (let seq = 1; seq <= 6; seq++) fixture.log.append(sampleInput(seq));
+  // An autocommit append that signs (at 4) has committed it: it becomes the anchor at once.
+  assert.match(readFileSync(anchor, 'utf8'), /^fabrik\.test\/audit\n4\n/);
   const latest = fixture.log.checkpoint();
   assert.equal(readFileSync(anchor, 'utf8'), latest?.note);
   assert.equal(fixture.log.verify().ok, true);

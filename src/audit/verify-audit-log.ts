@@ -272,7 +272,7 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
     finishCheckpoints(checkpointRows, position, rootMismatches, problems, report);
     checkChain(checkpointRows, report);
     checkCoverage(checkpointRows, position, options.checkpointEvery, report);
-    for (const saved of external) checkExternal(saved, checkpointRows, position, recomputedRoots, report);
+    for (const saved of external) checkExternal(saved, checkpointRows, position, recomputedRoots, problems, report);
 
     problems.sort((a, b) => a.seq - b.seq);
     if (omitted > 0) problems.push({ seq: problems.at(-1)!.seq, reason: `and ${omitted} more problems not listed` });
@@ -371,6 +371,7 @@ function checkExternal(
   checkpoints: CheckedCheckpoint[],
   rowCount: number,
   recomputedRoots: Map<number, string>,
+  problems: AuditProblem[],
   report: (seq: number, reason: string) => void,
 ): void {
   if (typeof saved === 'string') {
@@ -383,8 +384,11 @@ function checkExternal(
     return;
   }
   if (recomputedRoots.get(saved.size) !== rootHex) {
+    // Name the first problem the row scan found below the saved size; when there is none, every stored
+    // hash was rewritten to match and only the range is known, so its first entry is named.
+    const precise = Math.min(...problems.filter((problem) => problem.seq >= 1 && problem.seq <= saved.size).map((problem) => problem.seq));
     report(
-      1,
+      Number.isFinite(precise) ? precise : 1,
       `${saved.source} holds a checkpoint at size ${saved.size} whose root differs from the root recomputed over entries 1..${saved.size}: ` +
         `the log was rewritten (with its hashes and checkpoints) somewhere in entries 1..${saved.size}`,
     );
