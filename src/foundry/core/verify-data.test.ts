@@ -65,7 +65,7 @@ test('a blob whose bytes changed, and a blob whose file is gone, are named', asy
 test('a document whose text or elements were edited is named; so is one whose recorded hash was removed', async (t) => {
   const foundry = await builtFoundry(t);
   const [first, second] = foundry.store.listDocumentHashes();
-  foundry.db.prepare("UPDATE elements SET text = 'rewritten' WHERE document_id = ? AND ordinal = 1").run(first?.id ?? '');
+  foundry.db.prepare("UPDATE elements SET text = 'rewritten' WHERE document_id = ? AND ordinal = 0").run(first?.id ?? '');
   foundry.db.prepare('UPDATE documents SET content_sha256 = NULL WHERE id = ?').run(second?.id ?? '');
   const report = await verifyData(foundry.store, foundry.blobs);
   const documents = report.problems.filter((problem) => problem.kind === 'document');
