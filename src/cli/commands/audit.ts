@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { checkConsistencyProof, checkProof, serializeConsistencyProof, serializeProof } from '../../audit/audit-log.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { plural } from '../../shared/plural.ts';
+import { writeOutputFile } from '../../shared/write-output-file.ts';
 import { integerOption, JSON_OPTION, stringOption, type Command, type CommandInput } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson, table } from '../output.ts';
@@ -73,7 +74,7 @@ export const auditProofCommand: Command = {
       if (out === undefined) {
         process.stdout.write(bytes);
       } else {
-        await writeFile(out, bytes);
+        await writeOutputFile(out, bytes, 'inclusion proof');
         if (values.json === true) printJson({ seq, out, bytes: bytes.byteLength });
         else process.stdout.write(`inclusion proof for entry ${seq} written to ${out}\n`);
       }
@@ -154,7 +155,7 @@ export const auditCheckpointCommand: Command = {
       const checkpoint = context.store.audit.checkpoint();
       if (checkpoint === null) throw new FabrikError('not_found', 'the audit log has no entries yet, so there is no checkpoint to save', { param: 'checkpoint' });
       const out = stringOption(values, 'out');
-      if (out !== undefined) await writeFile(out, checkpoint.note);
+      if (out !== undefined) await writeOutputFile(out, checkpoint.note, 'checkpoint');
       if (values.json === true) printJson({ size: checkpoint.size, rootHash: checkpoint.rootHash, note: checkpoint.note, ...(out === undefined ? {} : { out }) });
       else if (out === undefined) process.stdout.write(checkpoint.note);
       else process.stdout.write(`checkpoint at size ${checkpoint.size} (root ${checkpoint.rootHash}) written to ${out}\n`);
@@ -188,7 +189,7 @@ export const auditConsistencyCommand: Command = {
       if (out === undefined) {
         process.stdout.write(bytes);
       } else {
-        await writeFile(out, bytes);
+        await writeOutputFile(out, bytes, 'consistency proof');
         if (values.json === true) printJson({ oldSize: Number(raw), out, bytes: bytes.byteLength });
         else process.stdout.write(`consistency proof from size ${raw} to the latest checkpoint written to ${out}\n`);
       }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, unlink, mkdir } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { FabrikError } from '../../shared/errors.ts';
+import { cannotWrite, makeFolders } from '../../shared/write-output-file.ts';
 import { createId } from '../../shared/ids.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ExportRecord } from '../../store/core/records.ts';
@@ -47,8 +48,8 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const hash = createHash('sha256');
   let lines = 0;
-  const handle = await mkdir(dirname(target), { recursive: true }).then(() => open(temporary, 'wx', 0o644)).catch((error: unknown) => {
-    throw cannotWrite(target, error);
+  const handle = await makeFolders(dirname(target)).then(() => open(temporary, 'wx', 0o644)).catch((error: unknown) => {
+    throw cannotWrite(target, error, 'export');
   });
   try {
     const pending: string[] = [];
@@ -105,12 +106,12 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   } catch (error) {
     await handle.close();
     await unlink(temporary).catch(() => undefined);
-    throw error instanceof FabrikError ? error : cannotWrite(target, error);
+    throw error instanceof FabrikError ? error : cannotWrite(target, error, 'export');
   }
   await handle.close();
   await rename(temporary, target).catch(async (error: unknown) => {
     await unlink(temporary).catch(() => undefined);
-    throw cannotWrite(target, error);
+    throw cannotWrite(target, error, 'export');
   });
   const sha256 = hash.digest('hex');
   const record: ExportRecord = {
@@ -131,13 +132,3 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   return { record, dataset: version.dataset, contentVerified: manifest.contentHashed };
 }
 
-/** The error for an export that cannot be written, about the file the user named (not our temporary one). */
-function cannotWrite(target: string, error: unknown): FabrikError {
-  const cause = error as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only', ENOSPC: 'no space left on the device',
-    ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a part of the path is a file, not a folder', EISDIR: 'it is a folder', ENOENT: 'its folder cannot be created', EDQUOT: 'the disk quota is used up',
-  };
-  const reason = reasons[cause.code ?? ''] ?? cause.message;
-  return new FabrikError('write_failed', `cannot write the export to ${target}: ${reason}`, { param: 'out', cause: error });
-}
