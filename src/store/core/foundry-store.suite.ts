@@ -73,6 +73,7 @@ export function runFoundryStoreSuite(adapter: string, open: (t: { after: (fn: ()
     assert.equal(store.listElements('doc_b')[0]?.text, '');
     assert.equal(store.getChunk('chk_1')?.text, '');
     assert.equal(store.getBlob(sha('b'))?.erasedAt, '2026-11-26T00:00:00.000Z');
+    assert.deepEqual(store.currentDocuments(), [], 'erased content is no current document, even under a live source');
   });
 
   test(`${adapter}: erased content stored again: the blob's mark clears and the document and elements are replaced; old chunks stay blank (issue 7)`, (t) => {

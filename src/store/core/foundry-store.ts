@@ -91,7 +91,7 @@ export interface FoundryStore {
    * versions built before the erasure keep their blanked text.
    */
   replaceDocument(document: DocumentRecord, elements: ElementRecord[]): void;
-  /** The newest document of every live source whose latest version parsed, ordered by path. */
+  /** The newest document of every live source whose latest version parsed and is not erased, ordered by path. */
   currentDocuments(): CurrentDocument[];
 
   recordFailure(failure: Omit<FailureRecord, 'id'>): void;

@@ -208,6 +208,7 @@ class SqliteStore implements FoundryStore {
        FROM sources s
        JOIN source_versions v ON v.source_id = s.id AND v.version = (SELECT MAX(version) FROM source_versions WHERE source_id = s.id)
        JOIN documents d ON d.id = (SELECT id FROM documents WHERE sha256 = v.sha256 ORDER BY created_at DESC LIMIT 1)
+       JOIN blobs b ON b.sha256 = v.sha256 AND b.erased_at IS NULL
        WHERE s.state = 'live'
        ORDER BY s.path`,
     );
