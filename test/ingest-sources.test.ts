@@ -178,6 +178,48 @@ test('source forget erases the bytes and derived text, keeps the audit entry wit
   assert.match(runFabrik(home, ['source', 'forget', join(tree, 'nope.txt')]).stderr, /not_found: .*nope\.txt: no source has this id or path/);
 });
 
+test('content ingested again after source forget is a fresh ingest: stored, parsed, built and verified; older versions stay blank (issue 7)', (t) => {
+  const work = temporaryDirectory(t);
+  const home = join(work, 'home');
+  const text = 'Alice Example asked to be forgotten, then sent the letter again.\n';
+  mkdirSync(join(work, 'a'));
+  writeFileSync(join(work, 'a', 'x.txt'), text);
+  assert.equal(ingest(home, [join(work, 'a')]).code, 0);
+  const sha = sources(home)[0]?.sha256 ?? '';
+  const built = runFabrik(home, ['dataset', 'build', 'docs', '--json']);
+  assert.equal(built.code, 0, built.stderr);
+  const forgot = runFabrik(home, ['source', 'forget', join(work, 'a', 'x.txt'), '--json']);
+  assert.deepEqual(json<{ erased: string[] }>(forgot.stdout).erased, [sha]);
+
+  // The same bytes at another path.
+  mkdirSync(join(work, 'b'));
+  writeFileSync(join(work, 'b', 'y.txt'), text);
+  const again = ingest(home, [join(work, 'b')]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.summary.ingested, 1);
+  assert.equal(runFabrik(home, ['document', 'show', join(work, 'b', 'y.txt')]).stdout, text);
+  assert.ok(existsSync(join(home, 'blobs', sha.slice(0, 2), sha.slice(2))), 'the bytes are stored again');
+  const db = new DatabaseSync(join(home, 'fabrik.db'), { readOnly: true });
+  t.after(() => db.close());
+  assert.equal((db.prepare('SELECT erased_at FROM blobs WHERE sha256 = ?').get(sha) as { erased_at: string | null }).erased_at, null);
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM documents').get() as { n: number }).n, 1, 'the blanked row is replaced, not joined by a second one');
+  const parses = auditLog(home).filter((entry) => entry.action === 'document.parse');
+  assert.equal(parses.length, 2);
+  assert.equal(typeof parses[1]?.options.afterErasure, 'string', 'the second parse says it brought erased content back');
+
+  // Forgetting the old path again (it finishes a crashed erasure) leaves the bytes b/y.txt holds now.
+  assert.equal(json<{ changed: boolean }>(runFabrik(home, ['source', 'forget', join(work, 'a', 'x.txt'), '--json']).stdout).changed, false);
+  assert.ok(existsSync(join(home, 'blobs', sha.slice(0, 2), sha.slice(2))));
+
+  const lines = exportLines(home, join(work, 'out.jsonl'));
+  assert.deepEqual(lines.map((line) => [line.text, line.source.path]), [[text.trim(), join(work, 'b', 'y.txt')]]);
+  const blank = db.prepare("SELECT COUNT(*) AS n FROM chunks WHERE text = ''").get() as { n: number };
+  assert.equal(blank.n, 1, 'the chunk of the version built before the forget stays blank');
+  // Blobs and documents verify; the version built before the forget holds erased chunks (not judged here).
+  const verified = json<{ data: { problems: Array<{ kind: string; reason: string }> } }>(runFabrik(home, ['verify', '--json']).stdout);
+  assert.deepEqual(verified.data.problems.filter((problem) => problem.kind === 'blob' || problem.kind === 'document'), []);
+});
+
 test('an edit that keeps size and mtime is found with --rehash (issue 7, item 6)', (t) => {
   const work = temporaryDirectory(t);
   const home = join(work, 'home');

@@ -97,7 +97,10 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     }
     const pieces = chunkDocument(document.text, elements, options);
     for (const piece of pieces) {
-      const id = createId('chunk', document.id, piece.span[0], piece.span[1]);
+      let id = createId('chunk', document.id, piece.span[0], piece.span[1]);
+      // A chunk built before `source forget` blanked it keeps its id and blank text for the versions
+      // that hold it; content ingested again since gets ids of its own, marked by the time of that parse.
+      if (piece.text !== '' && store.getChunk(id)?.text === '') id = createId('chunk', document.id, piece.span[0], piece.span[1], document.createdAt);
       const chunk: ChunkRecord = { id, documentId: document.id, text: piece.text, tokenCount: piece.tokenCount, span: piece.span, pages: piece.pages, elementIds: piece.elementIds };
       chunks.push(chunk);
       manifest.chunks.push({ id, sha256: chunkContentSha256(chunk) });

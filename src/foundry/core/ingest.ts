@@ -241,7 +241,9 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   }
   step.name = 'storing the blob';
   await context.blobs.put(sha256, bytes);
-  const existing = store.findDocument(sha256, PARSER_VERSION);
+  // Content that `source forget` erased, ingested again (from another path): a fresh ingest that
+  // parses it again, not a link to the blanked document.
+  const existing = store.getBlob(sha256)?.erasedAt == null ? store.findDocument(sha256, PARSER_VERSION) : null;
   let parsed: ParsedDocument | null = null;
   let failure: FabrikError | null = null;
   if (existing === null) {
@@ -266,7 +268,8 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   const now = new Date().toISOString();
   return store.transaction(() => {
     // Looked up again inside the transaction: another path (or process) may have written them since.
-    const found = store.findDocument(sha256, PARSER_VERSION);
+    const erasedAt = store.getBlob(sha256)?.erasedAt ?? null;
+    const found = erasedAt === null ? store.findDocument(sha256, PARSER_VERSION) : null;
     const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
     store.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
     const known = store.findSourceByPath(path);
@@ -294,6 +297,7 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
       outcome = current === null ? 'ingested' : 'new-version';
     }
     const result: FileResult = { ...base, versionId: version.id, outcome };
+    // A failed parse of erased content leaves it erased: the blanked document is not brought back.
     if (failure !== null && found === null) {
       store.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
       store.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: PARSER_VERSION } });
@@ -302,11 +306,16 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
     let document = found;
     if (document === null && parsed !== null) {
       document = toDocumentRecord(sha256, parsed, now);
-      store.insertDocument(document, toElementRecords(document.id, parsed));
+      const elements = toElementRecords(document.id, parsed);
+      // Erased content keeps its ids: the blanked row and its elements take the new parse.
+      if (erasedAt !== null && store.getDocument(document.id) !== null) store.replaceDocument(document, elements);
+      else store.insertDocument(document, elements);
       store.addEdge({ parent: `sha256:${sha256}`, child: document.id, relation: 'parse' });
-      store.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount } });
+      const again = erasedAt === null ? {} : { afterErasure: erasedAt };
+      store.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount, ...again } });
     }
     if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
+    if (erasedAt !== null) store.restoreBlob(sha256);
     if (outcome === 'unchanged' && (existing === null || known?.state === 'deleted')) outcome = 'ingested';
     return { ...result, outcome, documentId: document.id, pages: document.pageCount, elements: document.elementCount };
   });
@@ -314,7 +323,8 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
 
 /** The result for content we already settled: its document, or its remembered failure. */
 function settled(store: FoundryStore, version: SourceVersionRecord, retryFailed: boolean): FileResult | null {
-  const document = store.findDocument(version.sha256, PARSER_VERSION);
+  // Erased content has no document to offer, only the blanked row (a parse of it failed since).
+  const document = store.getBlob(version.sha256)?.erasedAt == null ? store.findDocument(version.sha256, PARSER_VERSION) : null;
   const base = { path: version.path, sha256: version.sha256, versionId: version.id };
   if (document !== null) {
     return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };

@@ -73,6 +73,35 @@ export function runFoundryStoreSuite(adapter: string, open: (t: { after: (fn: ()
     assert.equal(store.listElements('doc_b')[0]?.text, '');
     assert.equal(store.getChunk('chk_1')?.text, '');
     assert.equal(store.getBlob(sha('b'))?.erasedAt, '2026-11-26T00:00:00.000Z');
+    assert.deepEqual(store.currentDocuments(), [], 'erased content is no current document, even under a live source');
+  });
+
+  test(`${adapter}: erased content stored again: the blob's mark clears and the document and elements are replaced; old chunks stay blank (issue 7)`, (t) => {
+    const store = open(t);
+    const second: ElementRecord = { ...element('doc_e'), id: 'el_doc_e_1', ordinal: 1, text: 'second', span: [12, 18], sourceSpan: null, bbox: null, attributes: null };
+    store.transaction(() => {
+      store.putBlob({ sha256: sha('e'), size: 18, mediaType: 'text/plain', createdAt: now });
+      store.insertDocument({ ...document('doc_e', sha('e')), elementCount: 2 }, [element('doc_e'), second]);
+      store.insertDatasetVersion({ id: 'dsv_e', dataset: 'd', manifest: '{}', chunkCount: 1, tokenCount: 3, documentCount: 1, options: {}, createdAt: now },
+        [{ id: 'chk_e', documentId: 'doc_e', text: 'hello world second', tokenCount: 3, span: [0, 18], pages: [1], elementIds: ['el_doc_e', 'el_doc_e_1'] }]);
+      store.eraseContent(sha('e'), now);
+    });
+    assert.equal(store.restoreBlob(sha('f')), false, 'no such blob');
+    assert.throws(() => store.replaceDocument(document('doc_none', sha('e')), []), /no stored document to replace/);
+    // The new parse has one element fewer; the old chunk's link to it goes rather than block the delete.
+    const fresh: DocumentRecord = { ...document('doc_e', sha('e')), title: 'Fresh', text: 'hello world', createdAt: '2026-11-27T00:00:00.000Z' };
+    store.transaction(() => {
+      store.replaceDocument(fresh, [element('doc_e')]);
+      assert.equal(store.restoreBlob(sha('e')), true);
+    });
+    assert.equal(store.getBlob(sha('e'))?.erasedAt, null);
+    assert.equal(store.restoreBlob(sha('e')), false, 'already restored');
+    assert.deepEqual(store.getDocument('doc_e'), fresh);
+    assert.deepEqual(store.listElements('doc_e'), [element('doc_e')]);
+    assert.deepEqual(store.listDocumentHashes(), [{ id: 'doc_e', contentSha256: documentContentSha256(fresh, [element('doc_e')]) }]);
+    assert.equal(store.getChunk('chk_e')?.text, '', 'a chunk built before the erasure stays blank');
+    assert.deepEqual(store.chunksForElement('el_doc_e').map((chunk) => chunk.id), ['chk_e']);
+    assert.equal(store.getElement('el_doc_e_1'), null);
   });
 
   test(`${adapter}: the recorded content hash is the hash of the document as read back, odd text included`, (t) => {

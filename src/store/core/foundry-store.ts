@@ -65,6 +65,8 @@ export interface FoundryStore {
 
   putBlob(blob: BlobRecord): boolean;
   getBlob(sha256: string): BlobRecord | null;
+  /** Clears the erasure mark of a blob whose bytes are stored again (see `replaceDocument`); returns whether it was marked. */
+  restoreBlob(sha256: string): boolean;
   /** Every blob record, ordered by sha256 (what `fabrik verify` re-hashes). */
   listBlobs(): BlobRecord[];
 
@@ -82,7 +84,14 @@ export interface FoundryStore {
    * stay so lineage and the audit log still resolve. Returns how many documents it blanked.
    */
   eraseContent(sha256: string, at: string): number;
-  /** The newest document of every live source whose latest version parsed, ordered by path. */
+  /**
+   * Erased content ingested again: replaces the blanked document row (same id) and its elements
+   * (same ids, by ordinal) with a fresh parse and records its content hash again. Elements the new
+   * parse lacks are removed, with their links to old chunks. Chunks are left as they are: dataset
+   * versions built before the erasure keep their blanked text.
+   */
+  replaceDocument(document: DocumentRecord, elements: ElementRecord[]): void;
+  /** The newest document of every live source whose latest version parsed and is not erased, ordered by path. */
   currentDocuments(): CurrentDocument[];
 
   recordFailure(failure: Omit<FailureRecord, 'id'>): void;

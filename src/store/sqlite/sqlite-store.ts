@@ -128,6 +128,10 @@ class SqliteStore implements FoundryStore {
     return row === undefined ? null : toBlob(row);
   }
 
+  restoreBlob(sha256: string): boolean {
+    return this.#sql.run('UPDATE blobs SET erased_at = NULL WHERE sha256 = ? AND erased_at IS NOT NULL', sha256) > 0;
+  }
+
   listBlobs(): BlobRecord[] {
     return this.#sql.all('SELECT * FROM blobs ORDER BY sha256').map(toBlob);
   }
@@ -154,14 +158,30 @@ class SqliteStore implements FoundryStore {
       `INSERT INTO elements (id, document_id, ordinal, kind, text, page, bbox, span_start, span_end, source_start, source_end, level, attributes)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const element of elements) {
-      insert.run(
-        element.id, element.documentId, element.ordinal, element.kind, element.text, element.page,
-        element.bbox === null ? null : JSON.stringify(element.bbox), element.span[0], element.span[1],
-        element.sourceSpan?.[0] ?? null, element.sourceSpan?.[1] ?? null, element.level,
-        element.attributes === null ? null : JSON.stringify(element.attributes),
-      );
-    }
+    for (const element of elements) insert.run(...elementRow(element));
+  }
+
+  replaceDocument(document: DocumentRecord, elements: ElementRecord[]): void {
+    const changed = this.#sql.run(
+      `UPDATE documents SET media_type = ?, title = ?, page_count = ?, element_count = ?, text = ?, warnings = ?, metadata = ?, created_at = ?, content_sha256 = ?
+       WHERE id = ? AND sha256 = ? AND parser_version = ?`,
+      document.mediaType, document.title, document.pageCount, document.elementCount, document.text, JSON.stringify(document.warnings),
+      JSON.stringify(document.metadata), document.createdAt, documentContentSha256(document, elements), document.id, document.sha256, document.parserVersion,
+    );
+    if (changed === 0) throw new FabrikError('internal', `document ${document.id}: no stored document to replace for sha256:${document.sha256} and parser ${document.parserVersion}`);
+    // Same bytes and parser give the same elements, so this is normally a no-op: an element the new
+    // parse lacks goes, and the old (blanked) chunks lose their link to it rather than block the delete.
+    const extra = 'SELECT id FROM elements WHERE document_id = ? AND ordinal >= ?';
+    this.#sql.run(`DELETE FROM chunk_elements WHERE element_id IN (${extra})`, document.id, elements.length);
+    this.#sql.run(`DELETE FROM elements WHERE id IN (${extra})`, document.id, elements.length);
+    const upsert = this.#sql.statement(
+      `INSERT INTO elements (id, document_id, ordinal, kind, text, page, bbox, span_start, span_end, source_start, source_end, level, attributes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET ordinal = excluded.ordinal, kind = excluded.kind, text = excluded.text, page = excluded.page, bbox = excluded.bbox,
+         span_start = excluded.span_start, span_end = excluded.span_end, source_start = excluded.source_start, source_end = excluded.source_end,
+         level = excluded.level, attributes = excluded.attributes`,
+    );
+    for (const element of elements) upsert.run(...elementRow(element));
   }
 
   listElements(documentId: string): ElementRecord[] {
@@ -188,6 +208,7 @@ class SqliteStore implements FoundryStore {
        FROM sources s
        JOIN source_versions v ON v.source_id = s.id AND v.version = (SELECT MAX(version) FROM source_versions WHERE source_id = s.id)
        JOIN documents d ON d.id = (SELECT id FROM documents WHERE sha256 = v.sha256 ORDER BY created_at DESC LIMIT 1)
+       JOIN blobs b ON b.sha256 = v.sha256 AND b.erased_at IS NULL
        WHERE s.state = 'live'
        ORDER BY s.path`,
     );
@@ -348,6 +369,16 @@ const VERSION_SELECT = 'SELECT v.*, s.path FROM source_versions v JOIN sources s
 
 function toBlob(row: Record<string, unknown>): BlobRecord {
   return { sha256: String(row.sha256), size: Number(row.size), mediaType: nullableString(row.media_type), createdAt: String(row.created_at), erasedAt: nullableString(row.erased_at) };
+}
+
+/** An element's column values in the order of the elements table. */
+function elementRow(element: ElementRecord): Array<string | number | null> {
+  return [
+    element.id, element.documentId, element.ordinal, element.kind, element.text, element.page,
+    element.bbox === null ? null : JSON.stringify(element.bbox), element.span[0], element.span[1],
+    element.sourceSpan?.[0] ?? null, element.sourceSpan?.[1] ?? null, element.level,
+    element.attributes === null ? null : JSON.stringify(element.attributes),
+  ];
 }
 
 function nullableString(value: unknown): string | null {
