@@ -26,7 +26,8 @@ export function createFsBlobStore(root: string): BlobStore {
       if (await has(sha256)) return;
       if (sha256Hex(bytes) !== sha256) throw new FabrikError('internal', `blob bytes do not hash to ${sha256}`, { param: 'sha256' });
       const target = pathOf(sha256);
-      await mkdir(join(root, sha256.slice(0, 2)), { recursive: true });
+      // The blobs are the raw documents: as private as fabrik.db (0700 folders whatever the umask can add).
+      await mkdir(join(root, sha256.slice(0, 2)), { recursive: true, mode: 0o700 });
       const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
       const handle = await open(temporary, 'wx', 0o444);
       try {
