@@ -340,3 +340,19 @@ test('the shared corpus ingests with no internal failure, twice (issue 7, items 
     if (run === 2) assert.equal(result.summary.ingested + result.summary.newVersions, 0, 'a re-run does no new work');
   }
 });
+
+test('files with the same failing content each get a failure naming themselves, in one run and the next', (t) => {
+  const work = temporaryDirectory(t);
+  const home = join(work, 'home');
+  const tree = join(work, 'd');
+  mkdirSync(tree);
+  writeFileSync(join(tree, 'first-empty.json'), '');
+  writeFileSync(join(tree, 'second-empty.html'), '');
+  for (const run of [1, 2]) {
+    const { code, summary } = ingest(home, [tree]);
+    assert.equal(code, 2);
+    const messages = Object.fromEntries(summary.failures.map((failure) => [failure.path.slice(tree.length + 1), failure.message]));
+    assert.match(messages['first-empty.json'] ?? '', /^first-empty\.json is empty/, `run ${run}`);
+    assert.match(messages['second-empty.html'] ?? '', /^second-empty\.html is empty/, `run ${run}`);
+  }
+});

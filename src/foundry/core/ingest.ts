@@ -181,7 +181,8 @@ interface FileContext extends IngestOptions {
   pool: WorkerPool;
   limits: ParseLimits;
   /** Parses in flight by SHA-256: two paths with one content in one run parse it once. */
-  parses: Map<string, Promise<ParsedDocument>>;
+  /** Parses in flight by sha256, with the name of the file that started each. */
+  parses: Map<string, { promise: Promise<ParsedDocument>; fileName: string }>;
 }
 
 /** Ingests one file; never throws: anything unexpected becomes an `internal` failure naming the file and the step. */
@@ -252,15 +253,18 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
     let parse = context.parses.get(sha256);
     if (parse === undefined) {
       const copy = bytes.slice();
-      parse = context.pool.run<ParsedDocument>({ bytes: copy, fileName: basename(path), limits: context.limits }, [copy.buffer as ArrayBuffer], path);
+      const promise = context.pool.run<ParsedDocument>({ bytes: copy, fileName: basename(path), limits: context.limits }, [copy.buffer as ArrayBuffer], path);
+      parse = { promise, fileName: basename(path) };
       context.parses.set(sha256, parse);
       const forget = (): void => void context.parses.delete(sha256);
-      parse.then(forget, forget);
+      promise.then(forget, forget);
     }
     try {
-      parsed = await parse;
+      parsed = await parse.promise;
     } catch (error) {
       failure = toFabrikError(error, 'parse_failed');
+      // The parser named the file that started the parse; this path shares its bytes, not its name.
+      if (parse.fileName !== basename(path)) failure = new FabrikError(failure.code, renameFile(failure.message, parse.fileName, basename(path)), { param: path, cause: error });
       if (failure.code === 'internal') failure = new FabrikError('internal', `${path}: parsing failed: ${failure.message}`, { param: path, cause: error });
     }
   }
@@ -332,7 +336,13 @@ function settled(store: FoundryStore, version: SourceVersionRecord, retryFailed:
   const failure = retryFailed ? null : store.findFailure(version.sha256);
   // An `internal` failure was fabrik's fault, not the file's: try it again rather than repeat it.
   if (failure === null || failure.code === 'internal') return null;
-  return { ...base, outcome: 'failed', documentId: null, pages: 0, elements: 0, error: { code: failure.code, message: `${failure.message} (unchanged since it failed; --retry-failed parses it again)` } };
+  const message = renameFile(failure.message, basename(failure.path), basename(version.path));
+  return { ...base, outcome: 'failed', documentId: null, pages: 0, elements: 0, error: { code: failure.code, message: `${message} (unchanged since it failed; --retry-failed parses it again)` } };
+}
+
+/** A parser's message (it starts with the file name) about another file with the same bytes. */
+function renameFile(message: string, from: string, to: string): string {
+  return from !== to && message.startsWith(from) ? `${to}${message.slice(from.length)}` : message;
 }
 
 function fail(context: FileContext, base: FileResult, error: FabrikError): FileResult {
