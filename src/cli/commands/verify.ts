@@ -1,5 +1,6 @@
 import { verifyData, type DataProblemKind } from '../../foundry/core/verify-data.ts';
 import { FabrikError } from '../../shared/errors.ts';
+import { plural } from '../../shared/plural.ts';
 import { JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson } from '../output.ts';
@@ -41,7 +42,7 @@ export const verifyCommand: Command = {
       });
       bar.current?.stop();
       const error = audit.ok
-        ? data.firstBad === null ? null : new FabrikError('data_integrity', `${data.problems.length} problem(s); first: ${data.firstBad.reason}`, { param: data.firstBad.id })
+        ? data.firstBad === null ? null : new FabrikError('data_integrity', `${plural(data.problems.length, 'problem')}; first: ${data.firstBad.reason}`, { param: data.firstBad.id })
         : new FabrikError('audit_integrity', `the audit log does not verify; first bad entry: ${audit.firstBad === null ? 'unknown' : `seq ${audit.firstBad.seq}: ${audit.firstBad.reason}`}`, { param: 'audit' });
       if (json) {
         printJson({ ok: error === null, audit, data, ...(error === null ? {} : error.toJSON()) });
@@ -50,15 +51,15 @@ export const verifyCommand: Command = {
         if (audit.ok) {
           lines.push(`audit log OK: ${audit.size} entries, ${audit.checkpoints} signed checkpoints verified`);
         } else {
-          lines.push(`audit log FAILED verification: ${audit.problems.length} problem(s)`);
+          lines.push(`audit log FAILED verification: ${plural(audit.problems.length, 'problem')}`);
           if (audit.firstBad !== null) lines.push(`  first bad entry: seq ${audit.firstBad.seq}: ${audit.firstBad.reason}`);
         }
         if (data.ok) {
           const { erased } = data;
-          const erasedNote = erased.blobs + erased.documents + erased.chunks === 0 ? '' : ` (erased on request, not re-hashed: ${erased.blobs} blobs, ${erased.documents} documents, ${erased.chunks} chunks)`;
-          lines.push(`data OK: ${data.blobs} blobs, ${data.documents} documents, ${data.datasetVersions} dataset versions, ${data.chunks} chunks re-hashed${erasedNote}`);
+          const erasedNote = erased.blobs + erased.documents + erased.chunks === 0 ? '' : `; erased on request, so not re-hashed: ${plural(erased.blobs, 'blob')}, ${plural(erased.documents, 'document')}, ${plural(erased.chunks, 'chunk')}`;
+          lines.push(`data OK: ${plural(data.blobs, 'blob')}, ${plural(data.documents, 'document')}, ${plural(data.datasetVersions, 'dataset version')}, ${plural(data.chunks, 'chunk')}${erasedNote}`);
         } else {
-          lines.push(`data FAILED verification: ${data.problems.length} problem(s)`);
+          lines.push(`data FAILED verification: ${plural(data.problems.length, 'problem')}`);
           if (data.firstBad !== null) lines.push(`  first mismatch: ${data.firstBad.kind} ${data.firstBad.id}: ${data.firstBad.reason}`);
           for (const problem of data.problems.slice(1, 20)) lines.push(`  - ${problem.kind} ${problem.id}: ${problem.reason}`);
         }
