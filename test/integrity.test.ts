@@ -45,8 +45,8 @@ test('fabrik verify re-hashes the stored data; export refuses an edited chunk (i
   assert.equal(report.audit.ok, true);
   assert.deepEqual({ kind: report.data.firstBad?.kind, id: report.data.firstBad?.id }, { kind: 'chunk', id: chunk.chunk_id });
   assert.deepEqual({ code: report.error?.code, type: report.error?.type, param: report.error?.param }, { code: 'data_integrity', type: 'integrity_error', param: chunk.chunk_id });
-  assert.match(tampered.stderr, new RegExp(`fabrik: data_integrity: 1 problem\\(s\\); first: chunk ${chunk.chunk_id}`));
-  assert.match(runFabrik(home, ['verify']).stdout, new RegExp(`data FAILED verification: 1 problem\\(s\\)\\n  first mismatch: chunk ${chunk.chunk_id}`));
+  assert.match(tampered.stderr, new RegExp(`fabrik: data_integrity: 1 problem; first: chunk ${chunk.chunk_id}`));
+  assert.match(runFabrik(home, ['verify']).stdout, new RegExp(`data FAILED verification: 1 problem\\n  first mismatch: chunk ${chunk.chunk_id}`));
 
   const out = join(work, 'sample.jsonl');
   const exported = runFabrik(home, ['export', 'sample', '--out', out, '--json']);
