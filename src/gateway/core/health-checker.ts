@@ -17,7 +17,8 @@ export interface HealthChecker {
 
 /**
  * Active health checks: every replica URL is probed on an interval. A failed check takes the
- * replica out of rotation; a passing one puts it back and turns an open circuit half-open, so
+ * replica out of rotation (a probe that times out while the replica has requests in flight does
+ * not: it is busy, not gone); a passing one puts it back and turns an open circuit half-open, so
  * the next request probes it and a replica that came back receives traffic again.
  */
 export function startHealthChecks(registry: ModelRegistry, settings: HealthCheckSettings): HealthChecker {
@@ -34,6 +35,10 @@ export function startHealthChecks(registry: ModelRegistry, settings: HealthCheck
       const first = replicas[0] as Replica;
       let status = await probe(first, settings.path ?? '/health', settings.timeoutMs);
       if (status === 404 && settings.path === null) status = await probe(first, '/v1/models', settings.timeoutMs);
+      // No answer in time from an engine that is busy with our requests: a saturated engine answers
+      // its queue before the probe, so the verdict stands; a dead one fails those requests, and
+      // the circuit breaker takes it out. A wrong answer (a 5xx from /health) always counts.
+      if (status === 0 && replicas.some((replica) => replica.inFlight > 0)) return;
       const healthy = status >= 200 && status < 300;
       for (const replica of replicas) {
         replica.healthy = healthy;
