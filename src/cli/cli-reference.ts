@@ -1,9 +1,9 @@
 import { formatHelp } from './command.ts';
-import { COMMANDS } from './main.ts';
+import { loadCommands } from './load-commands.ts';
 
 /** docs/cli.md, made from the command definitions so the reference cannot drift from the code. */
-export function renderCliReference(): string {
-  const sections = COMMANDS.map((command) => `## fabrik ${command.name}\n\n\`\`\`\n${formatHelp(command).trimEnd()}\n\`\`\`\n`);
+export async function renderCliReference(): Promise<string> {
+  const sections = (await loadCommands()).map((command) => `## fabrik ${command.name}\n\n\`\`\`\n${formatHelp(command).trimEnd()}\n\`\`\`\n`);
   return [
     '# CLI reference',
     '',
@@ -18,4 +18,4 @@ export function renderCliReference(): string {
   ].join('\n');
 }
 
-if (import.meta.main) process.stdout.write(renderCliReference());
+if (import.meta.main) process.stdout.write(await renderCliReference());

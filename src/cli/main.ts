@@ -1,67 +1,18 @@
 import { FabrikError, toFabrikError } from '../shared/errors.ts';
 import { CODE_VERSION } from '../shared/version.ts';
-import { formatHelp, parseCommandArgs, type Command } from './command.ts';
-import {
-  auditCheckConsistencyCommand,
-  auditCheckpointCommand,
-  auditCheckProofCommand,
-  auditConsistencyCommand,
-  auditLogCommand,
-  auditProofCommand,
-  auditVerifyCommand,
-} from './commands/audit.ts';
-import { datasetBuildCommand, datasetListCommand, datasetShowCommand } from './commands/dataset.ts';
-import { demoCommand } from './commands/demo.ts';
-import { documentShowCommand, documentsCommand } from './commands/documents.ts';
-import { engineSimCommand } from './commands/engine-sim.ts';
-import { exportCommand } from './commands/export.ts';
-import { ingestCommand } from './commands/ingest.ts';
-import { lineageCommand } from './commands/lineage.ts';
-import { keyCreateCommand, keyListCommand, keyRevokeCommand } from './commands/key.ts';
-import { modelAddCommand, modelListCommand, modelRemoveCommand } from './commands/model.ts';
-import { serveCommand } from './commands/serve.ts';
-import { sourceForgetCommand, sourceListCommand } from './commands/source.ts';
-import { teamCreateCommand, teamListCommand, teamSetCommand } from './commands/team.ts';
-import { usageCommand } from './commands/usage.ts';
-import { verifyCommand } from './commands/verify.ts';
+import { formatHelp, parseCommandArgs } from './command.ts';
+import { loadCommandGroup, loadCommands } from './load-commands.ts';
 
-export const COMMANDS: Command[] = [
-  demoCommand,
-  ingestCommand,
-  documentsCommand,
-  documentShowCommand,
-  sourceListCommand,
-  sourceForgetCommand,
-  datasetBuildCommand,
-  datasetListCommand,
-  datasetShowCommand,
-  exportCommand,
-  lineageCommand,
-  verifyCommand,
-  auditVerifyCommand,
-  auditProofCommand,
-  auditCheckProofCommand,
-  auditCheckpointCommand,
-  auditConsistencyCommand,
-  auditCheckConsistencyCommand,
-  auditLogCommand,
-  engineSimCommand,
-  serveCommand,
-  teamCreateCommand, teamListCommand, teamSetCommand,
-  keyCreateCommand, keyListCommand, keyRevokeCommand,
-  usageCommand,
-  modelAddCommand, modelListCommand, modelRemoveCommand,
-];
-
-function usage(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length)) + 2;
+async function usage(): Promise<string> {
+  const commands = await loadCommands();
+  const width = Math.max(...commands.map((command) => command.name.length)) + 2;
   return [
     `fabrik (${CODE_VERSION}) — documents in, versioned datasets out, every step on a tamper-evident record`,
     '',
     'Usage: fabrik <command> [options]     fabrik <command> --help for its options',
     '',
     'Commands:',
-    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    ...commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
     'Environment: FABRIK_HOME (data, default ./.fabrik), FABRIK_WORKERS, FABRIK_PARSE_TIMEOUT_MS,',
     'FABRIK_PARSE_MEMORY_MB, FABRIK_MAX_FILE_BYTES, FABRIK_CHECKPOINT_EVERY, FABRIK_ACTOR.',
@@ -73,18 +24,19 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [first, second] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    process.stdout.write(usage());
+    process.stdout.write(await usage());
     return first === undefined ? 1 : 0;
   }
   if (first === '--version' || first === '-v') {
     process.stdout.write(`${CODE_VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === `${first} ${second}`) ?? COMMANDS.find((candidate) => candidate.name === first);
   const json = argv.includes('--json');
   try {
+    const commands = await loadCommandGroup(first);
+    const command = commands?.find((candidate) => candidate.name === `${first} ${second}`) ?? commands?.find((candidate) => candidate.name === first);
     if (command === undefined) {
-      const group = COMMANDS.filter((candidate) => candidate.name.startsWith(`${first} `));
+      const group = (commands ?? []).filter((candidate) => candidate.name.startsWith(`${first} `));
       if (group.length > 0) {
         const wanted = second === undefined || second === '--help' || second === '-h';
         if (wanted) {
