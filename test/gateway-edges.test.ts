@@ -222,3 +222,15 @@ test('clients are told "upstream replica N of model M", never an engine URL or h
   const detail = models.models.find((model) => model.name === 'ghost')?.replicas[1]?.lastError?.message ?? '';
   assert.ok(detail.startsWith(`${deadUrl}: could not be reached: `) && /ECONNREFUSED/.test(detail), detail);
 });
+
+test('a JSON body that is not an object is a 400 that says what it is', async (t) => {
+  const harness = await startGatewayHarness(t);
+  const secret = harness.key('shapes');
+  for (const [body, what] of [['[1,2]', 'an array'], ['null', 'null'], ['"hi"', 'a string'], ['{', 'JSON']] as const) {
+    const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body });
+    const error = ((await response.json()) as { error: { code: string; message: string } }).error;
+    assert.equal(response.status, 400, body);
+    assert.equal(error.code, 'invalid_request');
+    assert.match(error.message, new RegExp(`^the request body must be a JSON object.*${what === 'JSON' ? '' : `got ${what}`}`), body);
+  }
+});

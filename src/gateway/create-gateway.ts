@@ -219,14 +219,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       refuse(response, new FabrikError('invalid_request', `the request body nests objects and arrays deeper than the limit of ${settings.maxJsonDepth}`, { param: 'body' }), context);
       return;
     }
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(body.toString('utf8'));
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-      parsed = value as Record<string, unknown>;
+      value = JSON.parse(body.toString('utf8'));
     } catch (error) {
       refuse(response, new FabrikError('invalid_request', `the request body must be a JSON object: ${(error as Error).message}`, { param: 'body' }), context);
       return;
     }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      refuse(response, new FabrikError('invalid_request', `the request body must be a JSON object; got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`, { param: 'body' }), context);
+      return;
+    }
+    parsed = value as Record<string, unknown>;
     const model = parsed.model;
     if (typeof model !== 'string' || model === '') {
       refuse(response, new FabrikError('invalid_request', 'model must be a non-empty string naming one of GET /v1/models', { param: 'model' }), context);

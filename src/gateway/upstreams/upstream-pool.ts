@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { FabrikError } from '../../shared/errors.ts';
 import { HTTP_TOKEN, UNSAFE_HEADER_VALUE } from '../../shared/http-syntax.ts';
 import { DeadlineSweeper, sweepIntervalFor, type Expiring } from '../../shared/deadline-sweeper.ts';
 import { HttpParseError, HttpResponseParser, type ResponseParserEvents } from './http-response-parser.ts';
@@ -98,7 +99,7 @@ export class UpstreamPool {
 
   /** Sends the request on an idle connection or a new one; the handler hears the rest. */
   dispatch(request: UpstreamRequest, handler: UpstreamHandler): UpstreamController {
-    if (this.closing) throw new Error(`the connection pool to ${this.origin} is closed`);
+    if (this.closing) throw new FabrikError('upstream_error', `the connection pool to ${this.origin} is closed`);
     const head = this.head(request);
     let connection: UpstreamConnection | undefined;
     const now = performance.now();

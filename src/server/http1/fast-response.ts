@@ -49,13 +49,13 @@ export class FastResponse implements HttpResponse {
   }
 
   setHeader(name: string, value: string | number): this {
-    if (this.headersSent) throw new Error('cannot set a header after the head was written');
+    if (this.headersSent) throw new Error('programming error: cannot set a header after the head was written');
     (this.headers ??= {})[name.toLowerCase()] = value;
     return this;
   }
 
   writeHead(status: number, headers?: OutgoingHttpHeaders): this {
-    if (this.headersSent) throw new Error('the head was already written');
+    if (this.headersSent) throw new Error('programming error: the head was already written');
     this.status = status;
     if (headers !== undefined) {
       if (this.headers === null) this.headers = headers;

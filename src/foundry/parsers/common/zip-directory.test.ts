@@ -42,6 +42,19 @@ describe('readZipDirectory', () => {
     const zip = writeZip([{ name: 'bomb', data: new Uint8Array(100_000), declaredSize: 10 }]);
     const [entry] = readZipDirectory(zip) ?? [];
     assert.ok(entry !== undefined);
-    assert.throws(() => readZipEntry(zip, entry, 1000));
+    assert.throws(() => readZipEntry(zip, entry, 1000), { code: 'archive_limit', message: 'zip entry bomb inflates to more than 1000 bytes' });
+  });
+
+  it('says what is wrong with an entry by its error code: encrypted, unknown method, damaged', () => {
+    const locked = writeZip([{ name: 'word/document.xml', data: '<w:document/>', password: 'pw' }]);
+    const [lockedEntry] = readZipDirectory(locked) ?? [];
+    assert.ok(lockedEntry !== undefined);
+    assert.throws(() => readZipEntry(locked, lockedEntry, 1000), { code: 'encrypted_file', message: 'zip entry word/document.xml is encrypted' });
+    const zip = writeZip([{ name: 'a.xml', data: '<a/>' }]);
+    const [entry] = readZipDirectory(zip) ?? [];
+    assert.ok(entry !== undefined);
+    assert.throws(() => readZipEntry(zip, { ...entry, method: 14 }, 1000), { code: 'unsupported_format', message: /compression method 14, which fabrik does not read/ });
+    assert.throws(() => readZipEntry(zip, { ...entry, localHeaderOffset: 3 }, 1000), { code: 'parse_failed', message: /has no local header at offset 3/ });
+    assert.throws(() => readZipEntry(zip.subarray(0, 40), entry, 1000), { code: 'parse_failed', message: 'zip entry a.xml is truncated' });
   });
 });

@@ -1,4 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
+import { FabrikError } from '../../../shared/errors.ts';
 
 /** One entry of a zip archive's central directory, as declared (nothing is decompressed to list it). */
 export interface ZipEntry {
@@ -88,24 +89,31 @@ export function readZipDirectory(bytes: Uint8Array, maxEntries = Number.MAX_SAFE
   return entries;
 }
 
-/** Decompresses one entry, refusing to produce more than `maxBytes`; throws on damage or an unknown method. */
+/** Decompresses one entry, refusing to produce more than `maxBytes`; a damaged, encrypted or unknown entry is a FabrikError. */
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes: number): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const header = entry.localHeaderOffset;
   if (header + 30 > view.byteLength || view.getUint32(header, true) !== LOCAL_HEADER) {
-    throw new Error(`zip entry ${entry.name} has no local header at offset ${header}`);
+    throw new FabrikError('parse_failed', `zip entry ${entry.name} has no local header at offset ${header}`);
   }
-  if ((entry.flags & 0x1) !== 0) throw new Error(`zip entry ${entry.name} is encrypted`);
+  if ((entry.flags & 0x1) !== 0) throw new FabrikError('encrypted_file', `zip entry ${entry.name} is encrypted`);
   const dataStart = header + 30 + view.getUint16(header + 26, true) + view.getUint16(header + 28, true);
   const dataEnd = dataStart + entry.compressedSize;
-  if (dataEnd > view.byteLength) throw new Error(`zip entry ${entry.name} is truncated`);
+  if (dataEnd > view.byteLength) throw new FabrikError('parse_failed', `zip entry ${entry.name} is truncated`);
   const data = bytes.subarray(dataStart, dataEnd);
   if (entry.method === 0) {
-    if (data.length > maxBytes) throw new Error(`zip entry ${entry.name} is larger than ${maxBytes} bytes`);
+    if (data.length > maxBytes) throw new FabrikError('archive_limit', `zip entry ${entry.name} is larger than ${maxBytes} bytes`);
     return data;
   }
-  if (entry.method === 8) return inflateRawSync(data, { maxOutputLength: Math.max(1, maxBytes) });
-  throw new Error(`zip entry ${entry.name} uses unsupported compression method ${entry.method}`);
+  if (entry.method === 8) {
+    try {
+      return inflateRawSync(data, { maxOutputLength: Math.max(1, maxBytes) });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new FabrikError('archive_limit', `zip entry ${entry.name} inflates to more than ${maxBytes} bytes`, { cause: error });
+      throw new FabrikError('parse_failed', `zip entry ${entry.name} cannot be inflated: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  throw new FabrikError('unsupported_format', `zip entry ${entry.name} uses compression method ${entry.method}, which fabrik does not read (only stored and deflate)`);
 }
 
 function findEndOfDirectory(view: DataView): number {

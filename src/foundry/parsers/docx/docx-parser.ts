@@ -1,6 +1,6 @@
 import mammoth from 'mammoth';
 import { parseHTML } from 'linkedom';
-import { FabrikError } from '../../../shared/errors.ts';
+import { FabrikError, toFabrikError } from '../../../shared/errors.ts';
 import { DocumentBuilder } from '../../core/document-builder.ts';
 import type { ParseContext, ParseLimits, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { addHtmlBlocks } from '../common/html-blocks.ts';
@@ -76,11 +76,11 @@ function checkArchive(bytes: Uint8Array, fileName: string, limits: ParseLimits):
     try {
       readZipEntry(bytes, entry, entry.uncompressedSize);
     } catch (error) {
-      const cause = error instanceof Error ? error.message : String(error);
-      if (/larger than|maxOutputLength|buffer/i.test(cause)) {
+      const cause = toFabrikError(error, 'parse_failed');
+      if (cause.code === 'archive_limit') {
         throw new FabrikError('archive_limit', `${fileName}: entry ${entry.name} inflates to more than the ${entry.uncompressedSize} bytes it declares.`, { param: fileName, cause: error });
       }
-      throw new FabrikError('parse_failed', `${fileName}: entry ${entry.name} cannot be read: ${cause}.`, { param: fileName, cause: error });
+      throw new FabrikError(cause.code, `${fileName}: ${cause.message}.`, { param: fileName, cause: error });
     }
   }
   return entries;
