@@ -59,7 +59,7 @@ export async function openPdfiumDocument(bytes: Uint8Array, fileName: string, ma
       let page = 0;
       try {
         page = pdfium.FPDF_LoadPage(handle, number - 1);
-        if (page === 0) throw new FabrikError('parse_failed', `PDFium could not load page ${number} (${errorName(pdfium.FPDF_GetLastError())})`);
+        if (page === 0) throw new FabrikError('parse_failed', `${fileName}: PDFium could not load page ${number} (${errorName(pdfium.FPDF_GetLastError())})`, { param: fileName });
         const text = readPdfiumPage(reader, page);
         // wasm memory is outside V8's heap limit: enforce the parse memory limit here.
         if (pdfium.memory.buffer.byteLength > maxMemoryBytes) {
