@@ -1,10 +1,10 @@
 import { FabrikError } from '../shared/errors.ts';
 import { canonicalize } from './canonical-json.ts';
 import { safeParseCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { parseCanonicalJsonFile } from './inclusion-proof.ts';
-import { HASH_SIZE, verifyConsistencyPath } from './merkle.ts';
+import { readHashPath, readProofObject } from './inclusion-proof.ts';
+import { verifyConsistencyPath } from './merkle.ts';
 import { safeOpenNote, safeParseNoteVerifier, type NoteVerifier } from './signed-note.ts';
-import { safeFromHex, toHex } from './strict-encoding.ts';
+import { toHex } from './strict-encoding.ts';
 
 /** The `type` of every consistency proof file this version writes. */
 export const CONSISTENCY_PROOF_TYPE = 'fabrik-audit-consistency-proof/v1';
@@ -49,20 +49,8 @@ export function serializeConsistencyProof(proof: ConsistencyProof): Uint8Array {
  * auditor kept) the proof must start from that very tree. Throws proof_invalid.
  */
 export function checkConsistencyProof(bytes: Uint8Array, options: { verifierKey?: string; savedCheckpoint?: string } = {}): CheckedConsistencyProof {
-  const parsed = parseCanonicalJsonFile(bytes, invalid);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('the proof must be a JSON object');
-  const proof = parsed as Record<string, unknown>;
-  const keys = Object.keys(proof).sort();
-  if (keys.length !== PROOF_KEYS.length || keys.some((key, index) => key !== PROOF_KEYS[index])) {
-    throw invalid(`the proof must have exactly the fields ${PROOF_KEYS.join(', ')}`);
-  }
-  if (proof.type !== CONSISTENCY_PROOF_TYPE) throw invalid(`type must be ${JSON.stringify(CONSISTENCY_PROOF_TYPE)}`);
-  if (!Array.isArray(proof.consistencyPath)) throw invalid('consistencyPath must be an array of hashes');
-  const path = proof.consistencyPath.map((item, index) => {
-    const hash = typeof item === 'string' ? safeFromHex(item) : null;
-    if (hash === null || hash.length !== HASH_SIZE) throw invalid(`consistencyPath[${index}] must be 64 lower-case hex digits`);
-    return hash;
-  });
+  const proof = readProofObject(bytes, CONSISTENCY_PROOF_TYPE, PROOF_KEYS, invalid);
+  const path = readHashPath(proof.consistencyPath, 'consistencyPath', invalid);
   if (typeof proof.verifierKey !== 'string') throw invalid('verifierKey must be a string');
   if (typeof proof.oldCheckpoint !== 'string' || typeof proof.newCheckpoint !== 'string') throw invalid('oldCheckpoint and newCheckpoint must be strings');
 

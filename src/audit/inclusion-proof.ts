@@ -68,6 +68,29 @@ export function parseCanonicalJsonFile(bytes: Uint8Array, invalid: (rule: string
   return parsed;
 }
 
+/** A proof file's object: canonical JSON with exactly `keys` (sorted) and the given `type`. */
+export function readProofObject(bytes: Uint8Array, type: string, keys: readonly string[], invalid: (rule: string) => Error): Record<string, unknown> {
+  const parsed = parseCanonicalJsonFile(bytes, invalid);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('the proof must be a JSON object');
+  const proof = parsed as Record<string, unknown>;
+  const found = Object.keys(proof).sort();
+  if (found.length !== keys.length || found.some((key, index) => key !== keys[index])) {
+    throw invalid(`the proof must have exactly the fields ${keys.join(', ')}`);
+  }
+  if (proof.type !== type) throw invalid(`type must be ${JSON.stringify(type)}`);
+  return proof;
+}
+
+/** A proof's list of hashes, each 64 lower-case hex digits. */
+export function readHashPath(value: unknown, field: string, invalid: (rule: string) => Error): Uint8Array[] {
+  if (!Array.isArray(value)) throw invalid(`${field} must be an array of hashes`);
+  return value.map((item, index) => {
+    const hash = typeof item === 'string' ? safeFromHex(item) : null;
+    if (hash === null || hash.length !== HASH_SIZE) throw invalid(`${field}[${index}] must be 64 lower-case hex digits`);
+    return hash;
+  });
+}
+
 /**
  * Checks a proof file without any database. The bytes must be exactly the canonical serialisation
  * of what they parse to, so no byte can change without being rejected; the entry and path must
@@ -75,25 +98,13 @@ export function parseCanonicalJsonFile(bytes: Uint8Array, invalid: (rule: string
  * verifier key (or, when none is given, by the key embedded in the proof). Throws proof_invalid.
  */
 export function checkProof(bytes: Uint8Array, options: { verifierKey?: string } = {}): CheckedProof {
-  const parsed = parseCanonicalJsonFile(bytes, invalid);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('the proof must be a JSON object');
-  const proof = parsed as Record<string, unknown>;
-  const keys = Object.keys(proof).sort();
-  if (keys.length !== PROOF_KEYS.length || keys.some((key, index) => key !== PROOF_KEYS[index])) {
-    throw invalid(`the proof must have exactly the fields ${PROOF_KEYS.join(', ')}`);
-  }
-  if (proof.type !== PROOF_TYPE) throw invalid(`type must be ${JSON.stringify(PROOF_TYPE)}`);
+  const proof = readProofObject(bytes, PROOF_TYPE, PROOF_KEYS, invalid);
   const { leafIndex, treeSize } = proof;
   if (!Number.isSafeInteger(treeSize) || (treeSize as number) < 1) throw invalid('treeSize must be a positive integer');
   if (!Number.isSafeInteger(leafIndex) || (leafIndex as number) < 0 || (leafIndex as number) >= (treeSize as number)) {
     throw invalid('leafIndex must be an integer from 0 to treeSize - 1');
   }
-  if (!Array.isArray(proof.auditPath)) throw invalid('auditPath must be an array of hashes');
-  const path = proof.auditPath.map((item, index) => {
-    const hash = typeof item === 'string' ? safeFromHex(item) : null;
-    if (hash === null || hash.length !== HASH_SIZE) throw invalid(`auditPath[${index}] must be 64 lower-case hex digits`);
-    return hash;
-  });
+  const path = readHashPath(proof.auditPath, 'auditPath', invalid);
   const entryProblem = auditEntryProblem(proof.entry);
   if (entryProblem !== null) throw invalid(entryProblem);
   const entry = proof.entry as AuditEntry;
