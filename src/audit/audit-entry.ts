@@ -1,12 +1,7 @@
 import { FabrikError } from '../shared/errors.ts';
 
-/** What a caller records: who did what to which objects, with which parameters. */
-export interface AuditEntryInput {
-  actor: string;
-  action: string;
-  subjects: string[];
-  options?: Record<string, unknown>;
-}
+export type { AuditEntryInput } from '../store/core/audit-store.ts';
+import type { AuditEntryInput } from '../store/core/audit-store.ts';
 
 /** One log entry as stored (its RFC 8785 canonical JSON is the Merkle leaf). */
 export interface AuditEntry {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type FabrikConfig } from '../shared/config.ts';
@@ -15,9 +16,11 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 export interface CliContext {
   config: FabrikConfig;
   store: FoundryStore;
+  /** The audit log the store's transactions append to (checkpoints, verify, proofs). */
+  audit: AuditLog;
   blobs: BlobStore;
   actor: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Opens $FABRIK_HOME (creating it on demand) with the embedded adapters. */
@@ -33,6 +36,7 @@ export function openContext(config: FabrikConfig = loadConfig()): CliContext {
   return {
     config,
     store,
+    audit: store.audit,
     blobs: createFsBlobStore(join(config.home, 'blobs')),
     actor: cliActor(),
     close: () => store.close(),

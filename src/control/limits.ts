@@ -1,19 +1,7 @@
 import { fieldPath, readNumber, readObject, rejectUnknownKeys, type FieldContext } from './read-fields.ts';
 
-/**
- * Quotas that apply to a team or a key; absent means unlimited. Tokens count prompt and
- * completion together. Minute limits slide over the last 60 seconds; day and month limits and
- * the budget follow the UTC calendar.
- */
-export interface Limits {
-  requestsPerMinute?: number;
-  tokensPerMinute?: number;
-  tokensPerDay?: number;
-  tokensPerMonth?: number;
-  concurrentRequests?: number;
-  /** Spend per UTC calendar month, in the currency of the model prices. */
-  budgetPerMonth?: number;
-}
+export type { Limits } from '../store/core/control-records.ts';
+import type { Limits } from '../store/core/control-records.ts';
 
 export const LIMIT_NAMES = ['requestsPerMinute', 'tokensPerMinute', 'tokensPerDay', 'tokensPerMonth', 'concurrentRequests', 'budgetPerMonth'] as const satisfies ReadonlyArray<keyof Limits>;
 

@@ -4,33 +4,9 @@
  * knows where an element's bytes lie in the source file it also sets `sourceSpan` (byte offsets).
  */
 
-export type ElementKind =
-  | 'title'
-  | 'heading'
-  | 'paragraph'
-  | 'list-item'
-  | 'table'
-  | 'table-row'
-  | 'caption'
-  | 'code'
-  | 'quote'
-  | 'formula'
-  | 'footnote'
-  | 'page-header'
-  | 'page-footer';
-
-export const ELEMENT_KINDS: readonly ElementKind[] = [
-  'title', 'heading', 'paragraph', 'list-item', 'table', 'table-row', 'caption', 'code', 'quote',
-  'formula', 'footnote', 'page-header', 'page-footer',
-];
-
-/** PDF user-space box in points, origin at the page's top-left corner (y grows downwards). */
-export interface BoundingBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
+export type { BoundingBox, ElementKind } from '../../store/core/records.ts';
+export { ELEMENT_KINDS } from '../../store/core/records.ts';
+import type { BoundingBox, ElementKind } from '../../store/core/records.ts';
 
 export interface ParsedElement {
   kind: ElementKind;

@@ -1,29 +1,7 @@
 import { fieldError, fieldPath, readArray, readHttpUrl, readNumber, readObject, readString, rejectUnknownKeys, type FieldContext } from '../../control/read-fields.ts';
 
-/** One engine serving a model: vLLM, SGLang, TGI, llama.cpp's server, Ollama, NIM — anything OpenAI-compatible. */
-export interface ReplicaDefinition {
-  /** Base URL without the /v1 suffix, e.g. http://10.0.0.5:8000 (one trailing /v1 is removed when read). */
-  url: string;
-  /** Sent to the engine as `Authorization: Bearer …` when set. */
-  apiKey?: string;
-  /** Share of traffic relative to the other replicas (least outstanding requests divided by weight). */
-  weight: number;
-  /** At most this many requests in flight to the replica; null for no limit. */
-  maxConcurrent: number | null;
-}
-
-/** A model name clients use, the replicas behind it, and what its tokens cost. */
-export interface ModelDefinition {
-  name: string;
-  aliases: string[];
-  /** The name the engines know the model by (`model` is rewritten when it differs); default: name. */
-  upstreamModel: string;
-  replicas: ReplicaDefinition[];
-  /** Prices per 1M tokens, in the currency budgets are set in. */
-  prices: { input: number; output: number };
-  /** Completion tokens reserved against quotas when a request sets no max_tokens. */
-  maxOutputTokens: number;
-}
+export type { ModelDefinition, ReplicaDefinition } from '../../store/core/control-records.ts';
+import type { ModelDefinition, ReplicaDefinition } from '../../store/core/control-records.ts';
 
 export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 const NAME = { pattern: /^[A-Za-z0-9][\w.:/@+-]{0,199}$/, description: 'must be 1-200 letters, digits or ._:/@+- starting with a letter or digit' };

@@ -1,4 +1,4 @@
-import type { AuditLog } from '../../audit/audit-log.ts';
+import type { AuditAppender } from './audit-store.ts';
 import type {
   BlobRecord,
   ChunkRecord,
@@ -36,88 +36,111 @@ export interface StoreStats {
   exports: number;
 }
 
-/**
- * The metadata store the foundry writes to. The SQLite adapter is the embedded default;
- * a PostgreSQL adapter implements the same interface. Every write the foundry makes for one
- * file or one build happens inside one `transaction`, together with its audit entries.
- */
-export interface FoundryStore {
-  readonly audit: AuditLog;
-  /** Runs `fn` in one write transaction (nested calls join the outer one). */
-  transaction<T>(fn: () => T): T;
-  close(): void;
-
-  findSourceByPath(path: string): SourceRecord | null;
-  getSource(id: string): SourceRecord | null;
-  insertSource(source: NewSourceRecord): void;
+/** Paths fabrik has ingested and their versions. */
+export interface SourceStore {
+  findSourceByPath(path: string): Promise<SourceRecord | null>;
+  getSource(id: string): Promise<SourceRecord | null>;
+  insertSource(source: NewSourceRecord): Promise<void>;
   /** Every source, any state, ordered by path. */
-  listSources(): SourceRecord[];
+  listSources(): Promise<SourceRecord[]>;
   /** The live sources at `directory` or below it. */
-  liveSourcesUnder(directory: string): SourceRecord[];
-  setSourceState(id: string, state: SourceState, at: string): void;
+  liveSourcesUnder(directory: string): Promise<SourceRecord[]>;
+  setSourceState(id: string, state: SourceState, at: string): Promise<void>;
   /** Records that an ingest found these paths now. */
-  markSourcesSeen(paths: readonly string[], at: string): void;
-  latestVersion(sourceId: string): SourceVersionRecord | null;
-  listVersions(sourceId: string): SourceVersionRecord[];
-  getVersion(id: string): SourceVersionRecord | null;
-  insertVersion(version: SourceVersionRecord): void;
-  versionsForBlob(sha256: string): SourceVersionRecord[];
+  markSourcesSeen(paths: readonly string[], at: string): Promise<void>;
+  latestVersion(sourceId: string): Promise<SourceVersionRecord | null>;
+  listVersions(sourceId: string): Promise<SourceVersionRecord[]>;
+  getVersion(id: string): Promise<SourceVersionRecord | null>;
+  insertVersion(version: SourceVersionRecord): Promise<void>;
+  versionsForBlob(sha256: string): Promise<SourceVersionRecord[]>;
+}
 
-  putBlob(blob: BlobRecord): boolean;
-  getBlob(sha256: string): BlobRecord | null;
+/** The records of stored bytes (the bytes themselves are in a BlobStore). */
+export interface BlobIndex {
+  putBlob(blob: BlobRecord): Promise<boolean>;
+  getBlob(sha256: string): Promise<BlobRecord | null>;
   /** Clears the erasure mark of a blob whose bytes are stored again (see `replaceDocument`); returns whether it was marked. */
-  restoreBlob(sha256: string): boolean;
+  restoreBlob(sha256: string): Promise<boolean>;
   /** Every blob record, ordered by sha256 (what `fabrik verify` re-hashes). */
-  listBlobs(): BlobRecord[];
+  listBlobs(): Promise<BlobRecord[]>;
+}
 
-  findDocument(sha256: string, parserVersion: string): DocumentRecord | null;
-  getDocument(id: string): DocumentRecord | null;
-  insertDocument(document: DocumentRecord, elements: ElementRecord[]): void;
-  listElements(documentId: string): ElementRecord[];
+/** Parsed documents, their elements, and the files that failed to parse. */
+export interface DocumentStore {
+  findDocument(sha256: string, parserVersion: string): Promise<DocumentRecord | null>;
+  getDocument(id: string): Promise<DocumentRecord | null>;
+  insertDocument(document: DocumentRecord, elements: ElementRecord[]): Promise<void>;
+  listElements(documentId: string): Promise<ElementRecord[]>;
   /** Every document's recorded content hash (`documentContentSha256`, recorded on insert), ordered by id; null when none is recorded. */
-  listDocumentHashes(): Array<{ id: string; contentSha256: string | null }>;
-  getElement(id: string): ElementRecord | null;
-  getElements(ids: readonly string[]): ElementRecord[];
+  listDocumentHashes(): Promise<Array<{ id: string; contentSha256: string | null }>>;
+  getElement(id: string): Promise<ElementRecord | null>;
+  getElements(ids: readonly string[]): Promise<ElementRecord[]>;
   /**
    * Erases content on request: blanks the text, title and metadata of every document of this
    * blob, of their elements and chunks, and marks the blob erased. The rows (ids, hashes, spans)
    * stay so lineage and the audit log still resolve. Returns how many documents it blanked.
    */
-  eraseContent(sha256: string, at: string): number;
+  eraseContent(sha256: string, at: string): Promise<number>;
   /**
    * Erased content ingested again: replaces the blanked document row (same id) and its elements
    * (same ids, by ordinal) with a fresh parse and records its content hash again. Elements the new
    * parse lacks are removed, with their links to old chunks. Chunks are left as they are: dataset
    * versions built before the erasure keep their blanked text.
    */
-  replaceDocument(document: DocumentRecord, elements: ElementRecord[]): void;
+  replaceDocument(document: DocumentRecord, elements: ElementRecord[]): Promise<void>;
   /** The newest document of every live source whose latest version parsed and is not erased, ordered by path. */
-  currentDocuments(): CurrentDocument[];
+  currentDocuments(): Promise<CurrentDocument[]>;
 
-  recordFailure(failure: Omit<FailureRecord, 'id'>): void;
+  recordFailure(failure: Omit<FailureRecord, 'id'>): Promise<void>;
   /** The failure recorded for this content, if its latest attempt failed. */
-  findFailure(sha256: string): FailureRecord | null;
-  listFailures(): FailureRecord[];
+  findFailure(sha256: string): Promise<FailureRecord | null>;
+  listFailures(): Promise<FailureRecord[]>;
+}
 
-  getDatasetVersion(id: string): DatasetVersionRecord | null;
-  latestDatasetVersion(dataset: string): DatasetVersionRecord | null;
-  listDatasetVersions(dataset?: string): DatasetVersionRecord[];
-  insertDatasetVersion(version: DatasetVersionRecord, chunks: ChunkRecord[]): void;
-  chunksOfVersion(versionId: string): ChunkRecord[];
-  getChunk(id: string): ChunkRecord | null;
-  chunksForElement(elementId: string): ChunkRecord[];
-  chunksForDocument(documentId: string): ChunkRecord[];
-  versionsForChunk(chunkId: string): DatasetVersionRecord[];
+/** Dataset versions, their chunks and their exports. */
+export interface DatasetStore {
+  getDatasetVersion(id: string): Promise<DatasetVersionRecord | null>;
+  latestDatasetVersion(dataset: string): Promise<DatasetVersionRecord | null>;
+  listDatasetVersions(dataset?: string): Promise<DatasetVersionRecord[]>;
+  insertDatasetVersion(version: DatasetVersionRecord, chunks: ChunkRecord[]): Promise<void>;
+  chunksOfVersion(versionId: string): Promise<ChunkRecord[]>;
+  getChunk(id: string): Promise<ChunkRecord | null>;
+  chunksForElement(elementId: string): Promise<ChunkRecord[]>;
+  chunksForDocument(documentId: string): Promise<ChunkRecord[]>;
+  versionsForChunk(chunkId: string): Promise<DatasetVersionRecord[]>;
 
-  insertExport(record: ExportRecord): void;
-  getExport(id: string): ExportRecord | null;
-  exportsForVersion(versionId: string): ExportRecord[];
+  insertExport(record: ExportRecord): Promise<void>;
+  getExport(id: string): Promise<ExportRecord | null>;
+  exportsForVersion(versionId: string): Promise<ExportRecord[]>;
+}
 
-  addEdge(edge: LineageEdge): void;
-  parentsOf(id: string): LineageEdge[];
-  childrenOf(id: string): LineageEdge[];
+/** The lineage graph: one edge per derivation (version → document → chunk → dataset → export). */
+export interface LineageStore {
+  addEdge(edge: LineageEdge): Promise<void>;
+  parentsOf(id: string): Promise<LineageEdge[]>;
+  childrenOf(id: string): Promise<LineageEdge[]>;
+}
 
+/** Every foundry slice, as one transaction sees it, with an audit appender bound to the same transaction. */
+export interface FoundryTransaction extends SourceStore, BlobIndex, DocumentStore, DatasetStore, LineageStore {
+  readonly audit: AuditAppender;
+}
+
+/**
+ * The metadata store the foundry writes to. The SQLite adapter is the embedded default; the
+ * PostgreSQL adapter implements the same interface. Every write the foundry makes for one file or
+ * one build happens inside one `transaction`, together with its audit entries, through the
+ * transaction handle; a method called on the store itself runs on its own (a write in its own
+ * transaction). Consumers take the slices they use (`SourceStore & LineageStore`, …).
+ */
+export interface FoundryStore extends SourceStore, BlobIndex, DocumentStore, DatasetStore, LineageStore {
+  /**
+   * Runs `work` in one write transaction and commits when its promise resolves (rolls back when it
+   * rejects). Use only `tx` inside: calls on the store itself run outside the transaction.
+   */
+  transaction<T>(work: (tx: FoundryTransaction) => Promise<T>): Promise<T>;
   /** Expands a unique id prefix (at least 6 characters after the kind prefix) to the full id. */
-  resolveId(prefix: string): string | null;
-  stats(): StoreStats;
+  resolveId(prefix: string): Promise<string | null>;
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
 }

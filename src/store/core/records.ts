@@ -1,4 +1,31 @@
-import type { BoundingBox, ElementKind } from '../../foundry/core/parsed-document.ts';
+export type ElementKind =
+  | 'title'
+  | 'heading'
+  | 'paragraph'
+  | 'list-item'
+  | 'table'
+  | 'table-row'
+  | 'caption'
+  | 'code'
+  | 'quote'
+  | 'formula'
+  | 'footnote'
+  | 'page-header'
+  | 'page-footer';
+
+export const ELEMENT_KINDS: readonly ElementKind[] = [
+  'title', 'heading', 'paragraph', 'list-item', 'table', 'table-row', 'caption', 'code', 'quote',
+  'formula', 'footnote', 'page-header', 'page-footer',
+];
+
+/** PDF user-space box in points, origin at the page's top-left corner (y grows downwards). */
+export interface BoundingBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 
 /** live: in the tree; deleted: gone from a re-ingested tree (kept, left out of builds); forgotten: erased on request. */
 export type SourceState = 'live' | 'deleted' | 'forgotten';

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
@@ -64,6 +65,9 @@ export class SqliteDatabase {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #depth = 0;
+  #tail: Promise<void> = Promise.resolve();
+  /** Marks the async path running a transaction's work, so a nested call joins rather than deadlocks. */
+  readonly #owner = new AsyncLocalStorage<boolean>();
 
   constructor(db: DatabaseSync) {
     this.db = db;
@@ -91,24 +95,40 @@ export class SqliteDatabase {
   }
 
   /**
-   * Runs `work` in one write transaction; nested calls join the outer one. BEGIN IMMEDIATE takes
-   * the write lock before reading, so a read-then-write (the audit log's next seq, a quota sum)
-   * cannot race another process: busy_timeout waits for the lock instead of failing on a stale snapshot.
+   * Runs `work` in one write transaction and commits when its promise resolves. BEGIN IMMEDIATE
+   * takes the write lock before reading, so a read-then-write (the audit log's next seq, a quota
+   * sum) cannot race another process: busy_timeout waits for the lock instead of failing on a
+   * stale snapshot. Transactions on one connection queue behind each other, since an await inside
+   * one would otherwise let another's statements join it. A call made from inside `work` (the
+   * transaction already open on this async path) joins it instead of queueing behind itself.
    */
-  transaction<T>(work: () => T): T {
-    if (this.#depth > 0) return work();
-    this.db.exec('BEGIN IMMEDIATE');
-    this.#depth += 1;
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#depth > 0 && this.#owner.getStore() === true) return work();
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
     try {
-      const result = work();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
+      this.db.exec('BEGIN IMMEDIATE');
+      this.#depth += 1;
+      try {
+        const result = await this.#owner.run(true, work);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      } finally {
+        this.#depth -= 1;
+      }
     } finally {
-      this.#depth -= 1;
+      release();
     }
+  }
+
+  /** True while a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.db.isTransaction;
   }
 
   close(): void {
