@@ -59,19 +59,42 @@ export function createSqliteAuditStore(sql: SqliteDatabase): AuditStore {
   const release = sql.db.prepare('RELEASE audit_append');
   const rollback = sql.db.prepare('ROLLBACK TO audit_append');
   // Appends that join one transaction from concurrent async paths (Promise.all over appends) would
-  // otherwise both read the same last seq across an await: they take turns here.
-  let turn: Promise<void> = Promise.resolve();
+  // otherwise both read the same last seq across an await: they take turns. Uncontended (the usual
+  // case) a turn is taken without an await. The work must not call atomically again: it would wait
+  // for its own turn (the audit log never nests it).
+  let taken = false;
+  const waiting: (() => void)[] = [];
+  const takeTurn = (): Promise<void> | undefined => {
+    if (!taken) {
+      taken = true;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const passTurn = (): void => {
+    const next = waiting.shift();
+    if (next === undefined) taken = false;
+    else next();
+  };
   const store: AuditStore = {
     ...tables,
     // sql.transaction joins a transaction already open on this async path and otherwise queues for
     // its own (BEGIN IMMEDIATE: the write lock is held before the last seq is read). The savepoint
-    // keeps a failed append from spoiling a caller's transaction it joined.
-    atomically: (work) =>
-      sql.transaction(async () => {
-        const previous = turn;
-        let done!: () => void;
-        turn = new Promise<void>((resolve) => (done = resolve));
-        await previous;
+    // keeps a failed append from spoiling a caller's transaction it joined; with no transaction open
+    // at the call, the work gets a transaction of its own and needs none (one commit per autocommit
+    // append is the cost that matters there).
+    atomically: (work) => {
+      const mayJoin = sql.inTransaction;
+      return sql.transaction(async () => {
+        const turn = takeTurn();
+        if (turn !== undefined) await turn;
+        if (!mayJoin) {
+          try {
+            return await work(store);
+          } finally {
+            passTurn();
+          }
+        }
         savepoint.run();
         try {
           const result = await work(store);
@@ -82,9 +105,10 @@ export function createSqliteAuditStore(sql: SqliteDatabase): AuditStore {
           release.run();
           throw error;
         } finally {
-          done();
+          passTurn();
         }
-      }),
+      });
+    },
     inTransaction: () => sql.inTransaction,
     snapshot: async (work) => {
       // Inside a caller's transaction the caller's view is the one to read; an in-memory database has no second connection.
