@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { checkProof, openAuditLog, serializeProof, type AuditEntryInput } from '../src/audit/audit-log.ts';
 import { canonicalize } from '../src/audit/canonical-json.ts';
+import { createSqliteAuditStore } from '../src/store/sqlite/sqlite-audit-store.ts';
+import { SqliteDatabase } from '../src/store/sqlite/sqlite-database.ts';
 
 const ENTRIES = Number(process.env.AUDIT_BENCH_ENTRIES ?? 1_000_000);
 const TRANSACTION_SIZE = 1000;
@@ -31,7 +33,8 @@ try {
   const db = new DatabaseSync(join(dir, 'fabrik.db'));
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   let clock = Date.parse('2026-01-01T00:00:00Z');
-  const log = openAuditLog(db, { keyDir: join(dir, 'keys'), origin: 'bench.fabrik.local/audit', codeVersion: 'bench', now: () => new Date(clock++) });
+  const sql = new SqliteDatabase(db);
+  const log = openAuditLog(createSqliteAuditStore(sql), { keyDir: join(dir, 'keys'), origin: 'bench.fabrik.local/audit', codeVersion: 'bench', now: () => new Date(clock++) });
 
   // Reference: SHA-256 of the canonical JSON of the same entries, nothing else.
   const texts: string[] = [];
@@ -46,27 +49,28 @@ try {
 
   started = performance.now();
   for (let i = 0; i < ENTRIES; i += TRANSACTION_SIZE) {
-    db.exec('BEGIN');
-    for (let j = i; j < Math.min(ENTRIES, i + TRANSACTION_SIZE); j++) log.append(input(j));
-    db.exec('COMMIT');
+    await sql.transaction(async () => {
+      for (let j = i; j < Math.min(ENTRIES, i + TRANSACTION_SIZE); j++) await log.append(input(j));
+    });
   }
   const appendRate = ENTRIES / ((performance.now() - started) / 1000);
 
   started = performance.now();
-  for (let i = 0; i < AUTOCOMMIT_APPENDS; i++) log.append(input(ENTRIES + i));
+  for (let i = 0; i < AUTOCOMMIT_APPENDS; i++) await log.append(input(ENTRIES + i));
   const autocommitRate = AUTOCOMMIT_APPENDS / ((performance.now() - started) / 1000);
-  log.checkpoint();
-  const size = log.size();
+  await log.checkpoint();
+  const size = await log.size();
 
   started = performance.now();
-  const report = log.verify();
+  const report = await log.verify();
   const verifySeconds = (performance.now() - started) / 1000;
   if (!report.ok) throw new Error(`verify failed on an untouched log: ${JSON.stringify(report.firstBad)}`);
 
   const seqs = Array.from({ length: PROOFS }, (_, i) => 1 + ((i * 7919 * 104729) % size));
-  log.proof(seqs[0]!); // the first call may sign a checkpoint; time the steady state
+  await log.proof(seqs[0]!); // the first call may sign a checkpoint; time the steady state
   started = performance.now();
-  const files = seqs.map((seq) => serializeProof(log.proof(seq)));
+  const files: Uint8Array[] = [];
+  for (const seq of seqs) files.push(serializeProof(await log.proof(seq)));
   const proofMs = (performance.now() - started) / PROOFS;
   started = performance.now();
   for (const file of files) checkProof(file, { verifierKey: log.verifierKey });

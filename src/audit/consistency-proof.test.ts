@@ -26,21 +26,21 @@ function altered(proof: ConsistencyProof, change: (copy: Record<string, unknown>
 }
 
 /** 19 entries, checkpoints at 5, 12 and 19, as three CLI commands leave them. */
-function logWithCheckpoints(t: { after: (fn: () => void) => void }): TestLog {
+async function logWithCheckpoints(t: { after: (fn: () => void) => void }): Promise<TestLog> {
   const fixture = createTestLog();
   t.after(fixture.close);
   for (let seq = 1; seq <= 19; seq++) {
-    fixture.log.append(sampleInput(seq));
-    if (seq === 5 || seq === 12 || seq === 19) fixture.log.checkpoint();
+    await fixture.log.append(sampleInput(seq));
+    if (seq === 5 || seq === 12 || seq === 19) await fixture.log.checkpoint();
   }
   return fixture;
 }
 
-test('a consistency proof from a real log checks offline against the key and the saved checkpoint; every byte change is rejected', (t) => {
-  const fixture = logWithCheckpoints(t);
+test('a consistency proof from a real log checks offline against the key and the saved checkpoint; every byte change is rejected', async (t) => {
+  const fixture = await logWithCheckpoints(t);
   const { log, db } = fixture;
   const saved = (db.prepare('SELECT note FROM audit_checkpoints WHERE size = 5').get() as { note: string }).note;
-  const proof = log.consistency(5);
+  const proof = await log.consistency(5);
   const bytes = serializeConsistencyProof(proof);
   const trusted = { verifierKey: log.verifierKey };
   const rootAt = (size: number): string => (db.prepare('SELECT root FROM audit_checkpoints WHERE size = ?').get(size) as { root: string }).root;
@@ -57,7 +57,7 @@ test('a consistency proof from a real log checks offline against the key and the
   });
   assert.equal(checkConsistencyProof(bytes).trustedEmbeddedKey, true);
   assert.equal(checkConsistencyProof(bytes).matchedSavedCheckpoint, false);
-  assert.equal(checkConsistencyProof(serializeConsistencyProof(log.consistency(19)), trusted).newSize, 19, 'a proof between equal sizes is empty and valid');
+  assert.equal(checkConsistencyProof(serializeConsistencyProof(await log.consistency(19)), trusted).newSize, 19, 'a proof between equal sizes is empty and valid');
 
   for (let i = 0; i < bytes.length; i++) {
     for (const mask of [0x01, 0x20, 0x80]) {
@@ -82,12 +82,12 @@ test('a consistency proof from a real log checks offline against the key and the
   for (const [name, change, reason] of cases) assert.match(rejected(altered(proof, change), trusted).message, reason, name);
 });
 
-test('a history rewritten and re-signed with the real key passes on its own, and fails against the checkpoint an auditor saved', (t) => {
-  const genuine = logWithCheckpoints(t);
+test('a history rewritten and re-signed with the real key passes on its own, and fails against the checkpoint an auditor saved', async (t) => {
+  const genuine = await logWithCheckpoints(t);
   const saved = (genuine.db.prepare('SELECT note FROM audit_checkpoints WHERE size = 12').get() as { note: string }).note;
   const trusted = { verifierKey: genuine.log.verifierKey };
   // The genuine log's own proof matches what the auditor saved.
-  const honest = serializeConsistencyProof(genuine.log.consistency(12));
+  const honest = serializeConsistencyProof(await genuine.log.consistency(12));
   assert.equal(checkConsistencyProof(honest, { ...trusted, savedCheckpoint: saved }).matchedSavedCheckpoint, true);
 
   // A key holder sets fabrik's copy of the last checkpoint aside and rebuilds the log with entry 3
@@ -96,19 +96,19 @@ test('a history rewritten and re-signed with the real key passes on its own, and
   const rewritten = createTestLog({ keyDir: genuine.keyDir });
   t.after(rewritten.close);
   for (let seq = 1; seq <= 19; seq++) {
-    rewritten.log.append(seq === 3 ? { ...sampleInput(seq), actor: 'user:mallory' } : sampleInput(seq));
-    if (seq === 12 || seq === 19) rewritten.log.checkpoint();
+    await rewritten.log.append(seq === 3 ? { ...sampleInput(seq), actor: 'user:mallory' } : sampleInput(seq));
+    if (seq === 12 || seq === 19) await rewritten.log.checkpoint();
   }
   assert.equal(rewritten.log.verifierKey, genuine.log.verifierKey, 'the rewrite is signed with the real key');
-  const proof = serializeConsistencyProof(rewritten.log.consistency(12));
+  const proof = serializeConsistencyProof(await rewritten.log.consistency(12));
   assert.equal(checkConsistencyProof(proof, trusted).ok, true, 'on its own the rewritten log is consistent');
   assert.match(rejected(proof, { ...trusted, savedCheckpoint: saved }).message, /is not the proof's oldCheckpoint .*the log was rewritten since you saved it/);
   // A proof from another size than the saved one says which to ask for.
   assert.match(rejected(honest, { ...trusted, savedCheckpoint: (genuine.db.prepare('SELECT note FROM audit_checkpoints WHERE size = 5').get() as { note: string }).note }).message, /ask for a proof from size 5/);
 });
 
-test('consistency() names the sizes it can prove from', (t) => {
-  const fixture = logWithCheckpoints(t);
-  assert.throws(() => fixture.log.consistency(7), (error: unknown) => error instanceof FabrikError && error.code === 'not_found' && /no signed checkpoint at size 7; it has checkpoints at 5, 12 and 19/.test(error.message));
-  assert.throws(() => fixture.log.consistency(0), (error: unknown) => error instanceof FabrikError && error.code === 'invalid_option');
+test('consistency() names the sizes it can prove from', async (t) => {
+  const fixture = await logWithCheckpoints(t);
+  await assert.rejects(fixture.log.consistency(7), (error: unknown) => error instanceof FabrikError && error.code === 'not_found' && /no signed checkpoint at size 7; it has checkpoints at 5, 12 and 19/.test(error.message));
+  await assert.rejects(fixture.log.consistency(0), (error: unknown) => error instanceof FabrikError && error.code === 'invalid_option');
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openAuditLog, type AuditEntryInput, type AuditLog, type AuditLogOptions } from './audit-log.ts';
-import { nodePosition } from './audit-store.ts';
+import { nodePosition, type AuditStore } from '../store/core/audit-store.ts';
+import { createSqliteAuditStore } from '../store/sqlite/sqlite-audit-store.ts';
+import { SqliteDatabase } from '../store/sqlite/sqlite-database.ts';
 import { leafHash, MerkleFrontier } from './merkle.ts';
 
 /** A real SQLite file in a fresh temp dir, in WAL mode as the store opens it, for the audit tests. */
@@ -12,8 +14,12 @@ export interface TestLog {
   path: string;
   keyDir: string;
   db: DatabaseSync;
+  /** The connection as the stores hold it: its transaction() is how callers append in one. */
+  sql: SqliteDatabase;
+  store: AuditStore;
   log: AuditLog;
   options: AuditLogOptions;
+  /** A fresh log over the same connection, as the next command would open it (triggers recreated). */
   reopen(): AuditLog;
   close(): void;
 }
@@ -23,6 +29,8 @@ export function createTestLog(overrides: Partial<AuditLogOptions> = {}): TestLog
   const path = join(dir, 'fabrik.db');
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  const sql = new SqliteDatabase(db);
+  const store = createSqliteAuditStore(sql);
   let clock = Date.parse('2026-03-01T12:00:00.000Z');
   const options: AuditLogOptions = { keyDir: join(dir, 'keys'), origin: 'fabrik.test/audit', codeVersion: '0.1.0-test', now: () => new Date(clock++), ...overrides };
   const result: TestLog = {
@@ -30,9 +38,11 @@ export function createTestLog(overrides: Partial<AuditLogOptions> = {}): TestLog
     path,
     keyDir: options.keyDir,
     db,
+    sql,
+    store,
     options,
-    log: openAuditLog(db, options),
-    reopen: () => openAuditLog(db, options),
+    log: openAuditLog(store, options),
+    reopen: () => openAuditLog(createSqliteAuditStore(sql), options),
     close: () => {
       if (db.isOpen) db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -46,12 +56,17 @@ export function sampleInput(i: number): AuditEntryInput {
   return { actor: `user:${i % 5}`, action: i % 2 === 0 ? 'foundry.ingest' : 'foundry.chunk', subjects: [`document:${i}`], options: { page: i, recipe: 'default', ratio: i / 7 } };
 }
 
+/** The audit log over another connection to a database file (a tampered copy, say), as a command would open it. */
+export function openTestLog(db: DatabaseSync, options: AuditLogOptions): AuditLog {
+  return openAuditLog(createSqliteAuditStore(new SqliteDatabase(db)), options);
+}
+
 /** Appends entries 1..count in caller transactions of 100. */
-export function fill(test: TestLog, count: number): void {
+export async function fill(test: TestLog, count: number): Promise<void> {
   for (let i = 0; i < count; i += 100) {
-    test.db.exec('BEGIN');
-    for (let j = i; j < Math.min(count, i + 100); j++) test.log.append(sampleInput(j + 1));
-    test.db.exec('COMMIT');
+    await test.sql.transaction(async () => {
+      for (let j = i; j < Math.min(count, i + 100); j++) await test.log.append(sampleInput(j + 1));
+    });
   }
 }
 

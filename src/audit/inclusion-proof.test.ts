@@ -25,12 +25,13 @@ function altered(proof: InclusionProof, change: (copy: Record<string, unknown>) 
   return new TextEncoder().encode(`${canonicalize(copy)}\n`);
 }
 
-test('a proof file written from a real log checks offline, and every mutation of it is rejected', (t) => {
+test('a proof file written from a real log checks offline, and every mutation of it is rejected', async (t) => {
   const fixture = createTestLog({ checkpointEvery: 10 });
   t.after(fixture.close);
-  fill(fixture, 37);
+  await fill(fixture, 37);
   const { log } = fixture;
-  const proof = log.proof(22);
+  const proof = await log.proof(22);
+  const entry21 = (await log.entry(21))!;
   const file = join(fixture.dir, 'entry-22.proof.json');
   writeFileSync(file, serializeProof(proof));
   const bytes = new Uint8Array(readFileSync(file));
@@ -82,8 +83,8 @@ test('a proof file written from a real log checks offline, and every mutation of
     }, /differs from the checkpoint root/],
     ['tree size + 1', (copy) => (copy.treeSize = 31), /differs from the checkpoint's size/],
     ['tree size - 1', (copy) => (copy.treeSize = 29), /differs from the checkpoint's size/],
-    ['a different entry', (copy) => (copy.entry = log.entry(21)), /does not sit at leafIndex/],
-    ['a different entry at this seq', (copy) => (copy.entry = { ...log.entry(21)!, seq: 22 }), /differs from the checkpoint root/],
+    ['a different entry', (copy) => (copy.entry = entry21), /does not sit at leafIndex/],
+    ['a different entry at this seq', (copy) => (copy.entry = { ...entry21, seq: 22 }), /differs from the checkpoint root/],
     ['an entry field changed', (copy) => ((copy.entry as { actor: string }).actor = 'mallory'), /differs from the checkpoint root/],
     ['an extra field', (copy) => (copy.comment = 'hi'), /exactly the fields/],
     ['a field missing', (copy) => delete copy.verifierKey, /exactly the fields/],
@@ -99,7 +100,7 @@ test('a proof file written from a real log checks offline, and every mutation of
   }
 });
 
-test('a checkpoint from another key is rejected, even when the proof is otherwise perfect', (t) => {
+test('a checkpoint from another key is rejected, even when the proof is otherwise perfect', async (t) => {
   const ours = createTestLog({ checkpointEvery: 10 });
   const theirs = createTestLog({ checkpointEvery: 10 });
   t.after(() => {
@@ -107,10 +108,10 @@ test('a checkpoint from another key is rejected, even when the proof is otherwis
     theirs.close();
   });
   // Same clock and inputs: the two logs hold identical entries and roots, only the keys differ.
-  fill(ours, 25);
-  fill(theirs, 25);
-  const genuine = ours.log.proof(7);
-  const foreign = theirs.log.proof(7);
+  await fill(ours, 25);
+  await fill(theirs, 25);
+  const genuine = await ours.log.proof(7);
+  const foreign = await theirs.log.proof(7);
   assert.equal(canonicalize(genuine.entry), canonicalize(foreign.entry));
   assert.notEqual(genuine.verifierKey, foreign.verifierKey);
   const trusted = { verifierKey: ours.log.verifierKey };

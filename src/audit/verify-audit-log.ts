@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { nodePosition, type AuditStore } from './audit-store.ts';
+import { nodePosition, type AuditStore } from '../store/core/audit-store.ts';
 import { safeOpenSavedCheckpoint, type SavedCheckpoint } from './checkpoint-anchor.ts';
 import { safeParseCheckpoint, safeParsePrevious } from './checkpoint.ts';
 import { emptyRootHash, HASH_SIZE, MerkleFrontier } from './merkle.ts';
@@ -72,15 +72,17 @@ interface Chunk {
  * Recomputes the log from its entries table alone. Stored leaf and node hashes are compared, never
  * trusted; each signed checkpoint's root must equal the root recomputed over the first `size` rows.
  * Rows are matched to stored leaves by their seq, so a deleted row is one problem, not a cascade.
- * Reads run in one snapshot; the hashing of large logs is spread over worker threads.
+ * Reads run in one snapshot (without the append lock where the store can); the hashing of large
+ * logs is spread over worker threads.
  */
-export function verifyAuditLog(store: AuditStore, verifier: NoteVerifier, options: AuditVerifyOptions = {}): AuditVerifyReport {
-  return store.atomically(() => verifySnapshot(store, verifier, options));
+export function verifyAuditLog(store: AuditStore, verifier: NoteVerifier, options: AuditVerifyOptions = {}): Promise<AuditVerifyReport> {
+  const work = (tables: AuditStore) => verifySnapshot(tables, verifier, options);
+  return store.snapshot === undefined ? store.atomically(work) : store.snapshot(work);
 }
 
-function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: AuditVerifyOptions): AuditVerifyReport {
+async function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: AuditVerifyOptions): Promise<AuditVerifyReport> {
   // For progress only: COUNT(*) would read the whole table (half a second at a million rows).
-  const total = store.lastSeq();
+  const total = await store.lastSeq();
   const problems: AuditProblem[] = [];
   let omitted = 0;
   let lastProblemIndex = -1;
@@ -90,7 +92,7 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
     lastProblemIndex = Math.max(lastProblemIndex, seq - 1);
   };
 
-  const checkpointRows = store.checkpoints().map((row) => checkCheckpoint(row, verifier));
+  const checkpointRows = (await store.checkpoints()).map((row) => checkCheckpoint(row, verifier));
   let nextCheckpoint = 0;
   const external = (options.against ?? []).map((saved) => safeOpenSavedCheckpoint(saved.note, verifier, saved.source));
   // The roots recomputed at the sizes of the external checkpoints, as the chunks go by.
@@ -133,11 +135,11 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
     nodeProblem(level, index, hash, 0);
   };
 
-  const finishChunk = (chunk: Chunk, result: ChunkResult): void => {
+  const finishChunk = async (chunk: Chunk, result: ChunkResult): Promise<void> => {
     const count = chunk.texts.length;
     for (const note of chunk.notes) report(note.seq, note.reason);
     structural = chunk.structural;
-    stored = readStoredHashes(store, chunk.seqs);
+    stored = await readStoredHashes(store, chunk.seqs);
     const hashes = result.hashes;
     const bad = new Uint8Array(count);
     let problemAt = 0;
@@ -205,7 +207,7 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
   };
 
   const workers = options.workers ?? (total >= PARALLEL_MIN_ROWS ? Math.min(4, availableParallelism()) : 0);
-  const pool: VerifyPool | null = workers > 0 ? createVerifyPool(workers) : null;
+  const pool: VerifyPool | null = workers > 0 ? await createVerifyPool(workers) : null;
   try {
     const waiting = new Map<number, Chunk>();
     const done = new Map<number, ChunkResult>();
@@ -215,8 +217,8 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
     let previousSeq = 0;
     let after: number | null = null;
     let reading = true;
-    const readChunk = (): Chunk | null => {
-      const rows = store.entriesAfter(after, CHUNK_ROWS);
+    const readChunk = async (): Promise<Chunk | null> => {
+      const rows = await store.entriesAfter(after, CHUNK_ROWS);
       if (rows.length === 0) return null;
       after = rows[rows.length - 1]![0] as number;
       const seqs: number[] = [];
@@ -245,7 +247,7 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
     while (reading || waiting.size > 0) {
       // Keep every worker two chunks ahead while this thread compares the results in order.
       while (reading && (pool === null ? waiting.size === 0 : waiting.size < 2 * pool.size)) {
-        const chunk = readChunk();
+        const chunk = await readChunk();
         if (chunk === null) {
           reading = false;
           break;
@@ -255,7 +257,7 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
         else pool.submit(chunk.id, chunk.seqs, chunk.texts);
       }
       while (!done.has(nextToFinish) && waiting.has(nextToFinish) && pool !== null) {
-        const answer = pool.take();
+        const answer = await pool.take();
         done.set(answer.id, answer.result);
       }
       const chunk = waiting.get(nextToFinish);
@@ -264,11 +266,11 @@ function verifySnapshot(store: AuditStore, verifier: NoteVerifier, options: Audi
       waiting.delete(nextToFinish);
       done.delete(nextToFinish);
       nextToFinish++;
-      finishChunk(chunk, result);
+      await finishChunk(chunk, result);
     }
 
     // Stored leaves past the last row: the tail of the log was cut off.
-    if (store.lastHashedSeq() > previousSeq) report(previousSeq + 1, `entry ${previousSeq + 1} has a stored leaf hash but no row: the log was truncated`);
+    if ((await store.lastHashedSeq()) > previousSeq) report(previousSeq + 1, `entry ${previousSeq + 1} has a stored leaf hash but no row: the log was truncated`);
     finishCheckpoints(checkpointRows, position, rootMismatches, problems, report);
     checkChain(checkpointRows, report);
     checkCoverage(checkpointRows, position, options.checkpointEvery, report);
@@ -414,7 +416,7 @@ function checkCheckpoint(row: { size: number; root: string; note: string }, veri
 }
 
 /** The stored hashes written by the appends of these seqs, read one run of consecutive seqs at a time. */
-function readStoredHashes(store: AuditStore, seqs: readonly number[]): StoredHashes {
+async function readStoredHashes(store: AuditStore, seqs: readonly number[]): Promise<StoredHashes> {
   const runs: StoredRun[] = [];
   let i = 0;
   while (i < seqs.length) {
@@ -424,7 +426,7 @@ function readStoredHashes(store: AuditStore, seqs: readonly number[]): StoredHas
     i++;
     if (last < 1) continue;
     const from = Math.max(first, 1);
-    const { positions, hashes } = store.nodesWrittenBy(from, last);
+    const { positions, hashes } = await store.nodesWrittenBy(from, last);
     const base = from * 64;
     // Positions of one run of at most CHUNK_ROWS seqs span at most 64·CHUNK_ROWS values: a flat
     // table beats a Map for the two million lookups of a large verify.

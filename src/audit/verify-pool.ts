@@ -1,14 +1,14 @@
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { FabrikError } from '../shared/errors.ts';
 import type { ChunkResult } from './verify-chunk.ts';
 
-/** A few worker threads that hash chunks for verify, driven synchronously from the calling thread. */
+/** A few worker threads that hash chunks for verify; answers arrive as messages, awaited in turn. */
 export interface VerifyPool {
   readonly size: number;
   /** Queues a chunk on the least busy worker. */
   submit(id: number, seqs: number[], texts: string[]): void;
-  /** Blocks until some worker answers; returns that chunk's id and result. */
-  take(): { id: number; result: ChunkResult };
+  /** Resolves with the next answer any worker gives: that chunk's id and result. */
+  take(): Promise<{ id: number; result: ChunkResult }>;
   close(): void;
 }
 
@@ -25,49 +25,61 @@ const ANSWER_TIMEOUT_MS = 120_000;
 const READY_TIMEOUT_MS = 5_000;
 
 /**
- * Starts `size` workers; returns null when worker threads cannot start here (verify then runs
- * inline). verify's API is synchronous, so answers are read with receiveMessageOnPort and the
- * thread sleeps on a shared counter (Atomics.wait) that every worker bumps after posting.
+ * Starts `size` workers; resolves null when worker threads cannot start here (verify then runs
+ * inline). Answers from every worker go into one queue; `take` hands them out in arrival order.
  */
-export function createVerifyPool(size: number): VerifyPool | null {
-  const signal = new Int32Array(new SharedArrayBuffer(4));
+export async function createVerifyPool(size: number): Promise<VerifyPool | null> {
   const members: Member[] = [];
+  const answers: { member: Member; answer: Answer }[] = [];
+  let waiter: ((found: { member: Member; answer: Answer } | null) => void) | null = null;
+  let closed = false;
+
+  const deliver = (found: { member: Member; answer: Answer } | null): void => {
+    if (waiter === null) {
+      if (found !== null) answers.push(found);
+      return;
+    }
+    const wake = waiter;
+    waiter = null;
+    wake(found);
+  };
+  const next = (timeoutMs: number): Promise<{ member: Member; answer: Answer } | null> => {
+    const queued = answers.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (closed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiter = null;
+        resolve(null);
+      }, timeoutMs);
+      waiter = (found) => {
+        clearTimeout(timer);
+        resolve(found);
+      };
+    });
+  };
   const close = (): void => {
+    closed = true;
     for (const member of members) {
       member.port.close();
       void member.worker.terminate();
     }
-  };
-  const poll = (): { member: Member; answer: Answer } | null => {
-    for (const member of members) {
-      const received = receiveMessageOnPort(member.port);
-      if (received !== undefined) return { member, answer: received.message as Answer };
-    }
-    return null;
-  };
-  const wait = (timeoutMs: number): { member: Member; answer: Answer } | null => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = Atomics.load(signal, 0);
-      const found = poll();
-      if (found !== null) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      Atomics.wait(signal, 0, seen, Math.min(left, 1000));
-    }
+    deliver(null);
   };
 
   try {
     for (let i = 0; i < size; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(new URL('./verify-chunk-worker.ts', import.meta.url), { workerData: { port: port2, signal }, transferList: [port2] });
+      const worker = new Worker(new URL('./verify-chunk-worker.ts', import.meta.url), { workerData: { port: port2 }, transferList: [port2] });
       worker.unref();
-      // Without a listener a worker that fails to load would crash this process; the ready wait below notices instead.
-      worker.on('error', () => {});
-      members.push({ worker, port: port1, busy: 0 });
+      const member: Member = { worker, port: port1, busy: 0 };
+      port1.on('message', (answer: Answer) => deliver({ member, answer }));
+      // A worker that fails to load or dies answers with an error instead of leaving take() waiting.
+      worker.on('error', (error) => deliver({ member, answer: { error: String(error?.stack ?? error) } }));
+      members.push(member);
     }
     for (let ready = 0; ready < size; ready++) {
-      if (wait(READY_TIMEOUT_MS)?.answer.ready !== true) {
+      if ((await next(READY_TIMEOUT_MS))?.answer.ready !== true) {
         close();
         return null;
       }
@@ -84,8 +96,8 @@ export function createVerifyPool(size: number): VerifyPool | null {
       member.busy++;
       member.port.postMessage({ id, seqs, texts });
     },
-    take() {
-      const found = wait(ANSWER_TIMEOUT_MS);
+    async take() {
+      const found = await next(ANSWER_TIMEOUT_MS);
       if (found === null) throw new FabrikError('internal', `audit verify workers gave no answer for ${ANSWER_TIMEOUT_MS / 1000} s`);
       found.member.busy--;
       const { answer } = found;

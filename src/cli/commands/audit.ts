@@ -27,8 +27,8 @@ export const auditVerifyCommand: Command = {
     const context = openContext();
     const progress = createProgress('verify');
     try {
-      progress.start(context.store.audit.size());
-      const report = context.store.audit.verify({ onProgress: (done) => progress.update(done), against });
+      progress.start(await context.audit.size());
+      const report = await context.audit.verify({ onProgress: (done) => progress.update(done), against });
       progress.stop();
       if (values.json === true) {
         printJson(report);
@@ -44,7 +44,7 @@ export const auditVerifyCommand: Command = {
       return report.ok ? 0 : 3;
     } finally {
       progress.stop();
-      context.close();
+      await context.close();
     }
   },
 };
@@ -63,13 +63,13 @@ export const auditProofCommand: Command = {
     const raw = positionals[0] as string;
     const context = openContext();
     try {
-      const size = context.store.audit.size();
+      const size = await context.audit.size();
       if (size === 0) throw new FabrikError('not_found', 'the audit log has no entries yet', { param: 'seq' });
       const rule = `the entry number must be a whole number from 1 to ${size}; got ${JSON.stringify(raw)}`;
       if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) throw new FabrikError('invalid_option', rule, { param: 'seq' });
       const seq = Number(raw);
       if (seq > size) throw new FabrikError('not_found', `${rule} (the log has ${plural(size, 'entry', 'entries')})`, { param: 'seq' });
-      const bytes = serializeProof(context.store.audit.proof(seq));
+      const bytes = serializeProof(await context.audit.proof(seq));
       const out = stringOption(values, 'out');
       if (out === undefined) {
         process.stdout.write(bytes);
@@ -80,7 +80,7 @@ export const auditProofCommand: Command = {
       }
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -127,12 +127,12 @@ export const auditLogCommand: Command = {
   async run({ values }) {
     const context = openContext();
     try {
-      const entries = context.store.audit.list({ from: integerOption(values, 'from', 1, 1, Number.MAX_SAFE_INTEGER), limit: integerOption(values, 'limit', 50, 1, 1_000_000) });
+      const entries = await context.audit.list({ from: integerOption(values, 'from', 1, 1, Number.MAX_SAFE_INTEGER), limit: integerOption(values, 'limit', 50, 1, 1_000_000) });
       if (values.json === true) printJson(entries);
       else process.stdout.write(table(['seq', 'time', 'actor', 'action', 'subjects'], entries.map((entry) => [String(entry.seq), entry.time, entry.actor, entry.action, entry.subjects.join(' ')])));
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -152,7 +152,7 @@ export const auditCheckpointCommand: Command = {
   async run({ values }) {
     const context = openContext();
     try {
-      const checkpoint = context.store.audit.checkpoint();
+      const checkpoint = await context.audit.checkpoint();
       if (checkpoint === null) throw new FabrikError('not_found', 'the audit log has no entries yet, so there is no checkpoint to save', { param: 'checkpoint' });
       const out = stringOption(values, 'out');
       if (out !== undefined) await writeOutputFile(out, checkpoint.note, 'checkpoint');
@@ -161,7 +161,7 @@ export const auditCheckpointCommand: Command = {
       else process.stdout.write(`checkpoint at size ${checkpoint.size} (root ${checkpoint.rootHash}) written to ${out}\n`);
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -183,7 +183,7 @@ export const auditConsistencyCommand: Command = {
     }
     const context = openContext();
     try {
-      const proof = context.store.audit.consistency(Number(raw));
+      const proof = await context.audit.consistency(Number(raw));
       const bytes = serializeConsistencyProof(proof);
       const out = stringOption(values, 'out');
       if (out === undefined) {
@@ -195,7 +195,7 @@ export const auditConsistencyCommand: Command = {
       }
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };

@@ -75,4 +75,9 @@ export interface AuditStore {
   atomically<T>(work: (store: AuditStore) => Promise<T>): Promise<T>;
   /** True when bound to a caller's transaction: a checkpoint signed now may still roll back. */
   inTransaction(): boolean;
+  /**
+   * Runs `work` over one consistent read snapshot without holding the append lock, so appends go
+   * on while verify reads a large log for seconds. An adapter without it is read under `atomically`.
+   */
+  snapshot?<T>(work: (store: AuditStore) => Promise<T>): Promise<T>;
 }

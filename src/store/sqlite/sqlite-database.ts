@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { openAuditLog, type AuditLog } from '../../audit/audit-log.ts';
 import { FabrikError } from '../../shared/errors.ts';
+import { createSqliteAuditStore } from './sqlite-audit-store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -40,13 +41,14 @@ export function openSqliteDatabase(options: SqliteOpenOptions, what: string, mig
     db.close();
     throw new FabrikError('store_error', `cannot open the ${what} at ${options.path}: ${(error as Error).message}`, { param: 'FABRIK_HOME', cause: error });
   }
-  const audit = openAuditLog(db, {
+  const sql = new SqliteDatabase(db);
+  const audit = openAuditLog(createSqliteAuditStore(sql), {
     keyDir: options.keyDir,
     origin: options.origin,
     codeVersion: options.codeVersion,
     ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
   });
-  return { sql: new SqliteDatabase(db), audit };
+  return { sql, audit };
 }
 
 /** Creates a folder (and its parents) owner-only, 0700 whatever the umask; one that exists is left as it is. */

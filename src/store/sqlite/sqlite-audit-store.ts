@@ -1,14 +1,6 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
-
-/**
- * Where the perfect subtree (level, index) is stored: the seq of the append that completed it,
- * (index + 1)·2^level, times 64, plus the level. Keying nodes by the append that wrote them puts
- * everything one append writes on the last B-tree page, so an autocommit append dirties two pages
- * (entries and nodes) instead of one per level it touches: about twice the autocommit rate.
- */
-export function nodePosition(level: number, index: number): number {
-  return (index + 1) * 2 ** level * 64 + level;
-}
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { nodePosition, type AuditStore, type CheckpointRow } from '../core/audit-store.ts';
+import type { SqliteDatabase } from './sqlite-database.ts';
 
 /**
  * The audit tables inside the caller's SQLite database, and the prepared statements over them.
@@ -56,39 +48,93 @@ CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table}
   BEGIN SELECT RAISE(ABORT, '${table} is append-only: DELETE is refused'); END;`;
 }
 
-export interface CheckpointRow {
-  size: number;
-  root: string;
-  note: string;
-  time: string;
+/**
+ * Creates the audit tables and triggers if missing and prepares the statements (kept for the life
+ * of the connection, as undici's cache store does).
+ */
+export function createSqliteAuditStore(sql: SqliteDatabase): AuditStore {
+  sql.db.exec(SCHEMA);
+  const tables = auditTables(sql.db);
+  const savepoint = sql.db.prepare('SAVEPOINT audit_append');
+  const release = sql.db.prepare('RELEASE audit_append');
+  const rollback = sql.db.prepare('ROLLBACK TO audit_append');
+  // Appends that join one transaction from concurrent async paths (Promise.all over appends) would
+  // otherwise both read the same last seq across an await: they take turns. Uncontended (the usual
+  // case) a turn is taken without an await. The work must not call atomically again: it would wait
+  // for its own turn (the audit log never nests it).
+  let taken = false;
+  const waiting: (() => void)[] = [];
+  const takeTurn = (): Promise<void> | undefined => {
+    if (!taken) {
+      taken = true;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const passTurn = (): void => {
+    const next = waiting.shift();
+    if (next === undefined) taken = false;
+    else next();
+  };
+  const store: AuditStore = {
+    ...tables,
+    // sql.transaction joins a transaction already open on this async path and otherwise queues for
+    // its own (BEGIN IMMEDIATE: the write lock is held before the last seq is read). The savepoint
+    // keeps a failed append from spoiling a caller's transaction it joined; with no transaction open
+    // at the call, the work gets a transaction of its own and needs none (one commit per autocommit
+    // append is the cost that matters there).
+    atomically: (work) => {
+      const mayJoin = sql.inTransaction;
+      return sql.transaction(async () => {
+        const turn = takeTurn();
+        if (turn !== undefined) await turn;
+        if (!mayJoin) {
+          try {
+            return await work(store);
+          } finally {
+            passTurn();
+          }
+        }
+        savepoint.run();
+        try {
+          const result = await work(store);
+          release.run();
+          return result;
+        } catch (error) {
+          rollback.run();
+          release.run();
+          throw error;
+        } finally {
+          passTurn();
+        }
+      });
+    },
+    inTransaction: () => sql.inTransaction,
+    snapshot: async (work) => {
+      // Inside a caller's transaction the caller's view is the one to read; an in-memory database has no second connection.
+      const location = sql.inTransaction ? null : sql.db.location();
+      if (location === null) return store.atomically(work);
+      // A second, read-only connection: its snapshot holds no lock, so appends (here or in another
+      // process) go on while verify reads for seconds, as they did before the store was async.
+      const reader = new DatabaseSync(location, { readOnly: true });
+      try {
+        reader.exec('PRAGMA busy_timeout = 10000');
+        reader.exec('BEGIN');
+        const view: AuditStore = { ...auditTables(reader), atomically: (inner) => inner(view), inTransaction: () => true, snapshot: (inner) => inner(view) };
+        return await work(view);
+      } finally {
+        if (reader.isTransaction) reader.exec('ROLLBACK');
+        reader.close();
+      }
+    },
+  };
+  return store;
 }
 
-/** Prepared statements over the audit tables (kept for the life of the log, as undici's cache store does). */
-export interface AuditStore {
-  readonly db: DatabaseSync;
-  lastSeq(): number;
-  entryText(seq: number): string | undefined;
-  listEntries(from: number, limit: number): { seq: number; entry: string }[];
-  insertEntry(seq: number, text: string): void;
-  node(level: number, index: number): Uint8Array | undefined;
-  insertNode(level: number, index: number, hash: Uint8Array): void;
-  latestCheckpoint(): CheckpointRow | undefined;
-  checkpointAt(size: number): CheckpointRow | undefined;
-  checkpoints(): CheckpointRow[];
-  insertCheckpoint(row: CheckpointRow): void;
-  /** Up to `limit` [seq, entry] rows with seq > after (all rows from the lowest when after is null), in seq order. */
-  entriesAfter(after: number | null, limit: number): unknown[][];
-  /** The stored hashes written by the appends of seq first..last: positions and hashes in matching order. */
-  nodesWrittenBy(first: number, last: number): { positions: number[]; hashes: Buffer };
-  /** The seq of the last append that stored any hash, or 0. */
-  lastHashedSeq(): number;
-  /** Runs `work` under a savepoint: atomic on its own, and nested (not a new transaction) inside a caller's. */
-  atomically<T>(work: () => T): T;
-}
+type AuditTables = Omit<AuditStore, 'atomically' | 'inTransaction' | 'snapshot'>;
 
-/** Creates the audit tables and triggers if missing and prepares the statements. */
-export function createAuditStore(db: DatabaseSync): AuditStore {
-  db.exec(SCHEMA);
+/** The reads and writes over one connection's audit tables. node:sqlite is synchronous: each runs at call time and hands back a settled promise. */
+function auditTables(db: DatabaseSync): AuditTables {
   const lastSeq = db.prepare('SELECT seq FROM audit_entries ORDER BY seq DESC LIMIT 1');
   const entryText = db.prepare('SELECT entry FROM audit_entries WHERE seq = ?');
   const listEntries = db.prepare('SELECT seq, entry FROM audit_entries WHERE seq >= ? ORDER BY seq LIMIT ?');
@@ -109,27 +155,33 @@ export function createAuditStore(db: DatabaseSync): AuditStore {
   const nodesWrittenBy = db.prepare("SELECT count(*), group_concat(pos), CAST(group_concat(hash, '') AS BLOB) FROM audit_nodes WHERE pos BETWEEN ? AND ?");
   const nodeRowsWrittenBy = db.prepare('SELECT pos, hash FROM audit_nodes WHERE pos BETWEEN ? AND ? ORDER BY pos');
   const lastPosition = db.prepare('SELECT MAX(pos) FROM audit_nodes');
-  const savepoint = db.prepare('SAVEPOINT audit_append');
-  const release = db.prepare('RELEASE audit_append');
-  const rollback = db.prepare('ROLLBACK TO audit_append');
   for (const statement of [lastSeq, entryText, node, firstEntries, entriesAfter, nodesWrittenBy, nodeRowsWrittenBy, lastPosition]) statement.setReturnArrays(true);
 
   const scalar = (statement: StatementSync, ...parameters: (number | string)[]): unknown => (statement.get(...parameters) as unknown[] | undefined)?.[0];
 
   return {
-    db,
-    lastSeq: () => Number(scalar(lastSeq) ?? 0),
-    entryText: (seq) => scalar(entryText, seq) as string | undefined,
-    listEntries: (from, limit) => (listEntries.all(from, limit) as { seq: number; entry: string }[]),
-    insertEntry: (seq, text) => void insertEntry.run(seq, text),
-    node: (level, index) => scalar(node, nodePosition(level, index)) as Uint8Array | undefined,
-    insertNode: (level, index, hash) => void insertNode.run(nodePosition(level, index), level, index, hash),
-    latestCheckpoint: () => latestCheckpoint.get() as CheckpointRow | undefined,
-    checkpointAt: (size) => checkpointAt.get(size) as CheckpointRow | undefined,
-    checkpoints: () => checkpoints.all() as unknown as CheckpointRow[],
-    insertCheckpoint: (row) => void insertCheckpoint.run(row.size, row.root, row.note, row.time),
-    entriesAfter: (after, limit) => (after === null ? firstEntries.all(limit) : entriesAfter.all(after, limit)) as unknown as unknown[][],
-    nodesWrittenBy: (first, last) => {
+    lastSeq: async () => Number(scalar(lastSeq) ?? 0),
+    entryText: async (seq) => scalar(entryText, seq) as string | undefined,
+    listEntries: async (from, limit) => listEntries.all(from, limit) as { seq: number; entry: string }[],
+    insertEntry: async (seq, text) => void insertEntry.run(seq, text),
+    nodes: async (addresses) => {
+      const found = new Map<number, Uint8Array>();
+      for (const { level, index } of addresses) {
+        const position = nodePosition(level, index);
+        const hash = scalar(node, position);
+        if (hash instanceof Uint8Array) found.set(position, hash);
+      }
+      return found;
+    },
+    insertNodes: async (nodes) => {
+      for (const { level, index, hash } of nodes) insertNode.run(nodePosition(level, index), level, index, hash);
+    },
+    latestCheckpoint: async () => latestCheckpoint.get() as CheckpointRow | undefined,
+    checkpointAt: async (size) => checkpointAt.get(size) as CheckpointRow | undefined,
+    checkpoints: async () => checkpoints.all() as unknown as CheckpointRow[],
+    insertCheckpoint: async (row) => void insertCheckpoint.run(row.size, row.root, row.note, row.time),
+    entriesAfter: async (after, limit) => (after === null ? firstEntries.all(limit) : entriesAfter.all(after, limit)) as unknown as unknown[][],
+    nodesWrittenBy: async (first, last) => {
       const [count, positions, bytes] = nodesWrittenBy.get(first * 64, last * 64 + 63) as unknown as [number, string | null, Uint8Array | null];
       if (count === 0) return { positions: [], hashes: Buffer.alloc(0) };
       if (typeof positions === 'string' && bytes instanceof Uint8Array && bytes.byteLength === count * 32) {
@@ -144,18 +196,6 @@ export function createAuditStore(db: DatabaseSync): AuditStore {
       rows.forEach(([, hash], i) => hashes.set(hash as Uint8Array, i * 32));
       return { positions: rows.map(([pos]) => pos), hashes };
     },
-    lastHashedSeq: () => Math.floor(Number(scalar(lastPosition) ?? 0) / 64),
-    atomically: (work) => {
-      savepoint.run();
-      try {
-        const result = work();
-        release.run();
-        return result;
-      } catch (error) {
-        rollback.run();
-        release.run();
-        throw error;
-      }
-    },
+    lastHashedSeq: async () => Math.floor(Number(scalar(lastPosition) ?? 0) / 64),
   };
 }
