@@ -34,9 +34,9 @@ export const verifyCommand: Command = {
       bar.current?.start(total);
     };
     try {
-      phase('verify audit', context.store.audit.size());
-      const audit = context.store.audit.verify({ onProgress: (done) => bar.current?.update(done) });
-      const data = await verifyData(context.store, context.blobs, {
+      phase('verify audit', await context.audit.size());
+      const audit = await context.audit.verify({ onProgress: (done) => bar.current?.update(done) });
+      const data = await verifyData(context, {
         onPhase: (kind, total) => phase(PHASE_TITLES[kind], total),
         onProgress: (done) => bar.current?.update(done),
       });
@@ -72,7 +72,7 @@ export const verifyCommand: Command = {
       return error === null ? 0 : 3;
     } finally {
       bar.current?.stop();
-      context.close();
+      await context.close();
     }
   },
 };
