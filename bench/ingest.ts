@@ -67,11 +67,11 @@ async function runFabrik(): Promise<{ cold: number; warm: number; failed: number
       for (const file of files) copyFileSync(file.path, join(inputs, file.path.split('/').pop() as string));
       const store = openSqliteStore({ path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.local/bench', codeVersion: CODE_VERSION });
       const started = performance.now();
-      const summary = await ingestPaths([inputs], { store, blobs: createFsBlobStore(join(home, 'blobs')), config: { ...config, home }, actor: 'bench', pool });
+      const summary = await ingestPaths([inputs], { store, audit: store.audit, blobs: createFsBlobStore(join(home, 'blobs')), config: { ...config, home }, actor: 'bench', pool });
       const seconds = (performance.now() - started) / 1000;
       if (round === 0) coldSeconds = seconds;
       else warmSeconds += seconds;
-      store.close();
+      await store.close();
       failed += summary.failed;
     }
     return { cold: pagesPerRound / coldSeconds, warm: (pagesPerRound * rounds) / warmSeconds, failed };

@@ -1,7 +1,7 @@
 import { FabrikError } from '../shared/errors.ts';
 import { kindOfId } from '../shared/ids.ts';
 import type { BlobStore } from '../store/core/blob-store.ts';
-import type { FoundryStore } from '../store/core/foundry-store.ts';
+import type { BlobIndex, DatasetStore, DocumentStore, FoundryStore, LineageStore, SourceStore } from '../store/core/foundry-store.ts';
 import type { ChunkRecord, DocumentRecord, ElementRecord } from '../store/core/records.ts';
 
 /** One object on a lineage walk, with what an auditor needs to find it again. */
@@ -20,77 +20,90 @@ export interface LineageReport {
   up: LineageNode[];
 }
 
-/** Walks any id down to the bytes it came from and up to the dataset versions and exports that use it. */
-export function traceLineage(store: FoundryStore, blobs: BlobStore, rawId: string): LineageReport {
-  const id = resolveAnyId(store, rawId.trim());
+/** What a lineage walk reads: every record kind, the lineage edges, and where each blob's bytes are stored. */
+export interface LineageServices {
+  store: SourceStore & BlobIndex & DocumentStore & DatasetStore & LineageStore & Pick<FoundryStore, 'resolveId'>;
+  blobs: Pick<BlobStore, 'locate'>;
+}
+
+type LineageReader = LineageServices['store'];
+
+/** Walks any id to the bytes it came from and up to the dataset versions and exports that use it. */
+export async function traceLineage(services: LineageServices, rawId: string): Promise<LineageReport> {
+  const { store, blobs } = services;
+  const id = await resolveAnyId(store, rawId.trim());
   const kind = kindOfId(id);
   const down: LineageNode[] = [];
   const up: LineageNode[] = [];
-  const addChunkUp = (chunks: ChunkRecord[]): void => {
-    for (const chunk of chunks) up.push(chunkNode(chunk));
-    addVersionsUp(store, up, chunks.flatMap((chunk) => store.versionsForChunk(chunk.id).map((version) => version.id)));
+  const addChunkUp = async (chunks: ChunkRecord[]): Promise<void> => {
+    const versionIds: string[] = [];
+    for (const chunk of chunks) {
+      up.push(chunkNode(chunk));
+      for (const version of await store.versionsForChunk(chunk.id)) versionIds.push(version.id);
+    }
+    await addVersionsUp(store, up, versionIds);
   };
   switch (kind) {
     case 'chunk': {
-      const chunk = store.getChunk(id) as ChunkRecord;
+      const chunk = (await store.getChunk(id)) as ChunkRecord;
       down.push(chunkNode(chunk));
-      for (const element of store.getElements(chunk.elementIds)) down.push(elementNode(element));
-      addDocumentDown(store, blobs, down, chunk.documentId);
-      addVersionsUp(store, up, store.versionsForChunk(chunk.id).map((version) => version.id));
+      for (const element of await store.getElements(chunk.elementIds)) down.push(elementNode(element));
+      await addDocumentDown(store, blobs, down, chunk.documentId);
+      await addVersionsUp(store, up, (await store.versionsForChunk(chunk.id)).map((version) => version.id));
       return { id, kind: 'chunk', down, up };
     }
     case 'element': {
-      const element = store.getElement(id) as ElementRecord;
+      const element = (await store.getElement(id)) as ElementRecord;
       down.push(elementNode(element));
-      addDocumentDown(store, blobs, down, element.documentId);
-      addChunkUp(store.chunksForElement(element.id));
+      await addDocumentDown(store, blobs, down, element.documentId);
+      await addChunkUp(await store.chunksForElement(element.id));
       return { id, kind: 'element', down, up };
     }
     case 'document': {
-      addDocumentDown(store, blobs, down, id);
-      addChunkUp(store.chunksForDocument(id));
+      await addDocumentDown(store, blobs, down, id);
+      await addChunkUp(await store.chunksForDocument(id));
       return { id, kind: 'document', down, up };
     }
     case 'blob': {
       const sha256 = id.replace(/^sha256:/, '');
-      addBlobDown(store, blobs, down, sha256);
-      for (const edge of store.childrenOf(`sha256:${sha256}`)) {
-        const document = store.getDocument(edge.child);
+      await addBlobDown(store, blobs, down, sha256);
+      for (const edge of await store.childrenOf(`sha256:${sha256}`)) {
+        const document = await store.getDocument(edge.child);
         if (document !== null) {
           up.push(documentNode(document));
-          addChunkUp(store.chunksForDocument(document.id));
+          await addChunkUp(await store.chunksForDocument(document.id));
         }
       }
       return { id: `sha256:${sha256}`, kind: 'blob', down, up };
     }
     case 'version': {
-      const version = store.getVersion(id);
+      const version = await store.getVersion(id);
       if (version === null) break;
-      addBlobDown(store, blobs, down, version.sha256);
-      return { ...traceLineage(store, blobs, `sha256:${version.sha256}`), id, kind: 'source-version', down };
+      await addBlobDown(store, blobs, down, version.sha256);
+      return { ...(await traceLineage(services, `sha256:${version.sha256}`)), id, kind: 'source-version', down };
     }
     case 'source': {
-      const versions = store.listVersions(id);
+      const versions = await store.listVersions(id);
       const latest = versions.at(-1);
       if (latest === undefined) break;
-      return { ...traceLineage(store, blobs, latest.id), id };
+      return { ...(await traceLineage(services, latest.id)), id };
     }
     case 'datasetVersion': {
-      const version = store.getDatasetVersion(id);
+      const version = await store.getDatasetVersion(id);
       if (version === null) break;
       down.push({ kind: 'dataset-version', id, details: { dataset: version.dataset, chunks: version.chunkCount, tokens: version.tokenCount, documents: version.documentCount, options: version.options, createdAt: version.createdAt } });
-      for (const edge of store.parentsOf(id)) {
-        const document = store.getDocument(edge.parent);
+      for (const edge of await store.parentsOf(id)) {
+        const document = await store.getDocument(edge.parent);
         if (document !== null) down.push(documentNode(document));
       }
-      addVersionsUp(store, up, [], [id]);
+      await addVersionsUp(store, up, [], [id]);
       return { id, kind: 'dataset-version', down, up };
     }
     case 'export': {
-      const record = store.getExport(id);
+      const record = await store.getExport(id);
       if (record === null) break;
       down.push({ kind: 'export', id, details: { path: record.path, format: record.format, sha256: record.sha256, lines: record.lineCount, createdAt: record.createdAt } });
-      const inner = traceLineage(store, blobs, record.versionId);
+      const inner = await traceLineage(services, record.versionId);
       return { id, kind: 'export', down: [...down, ...inner.down], up: [] };
     }
     default:
@@ -99,13 +112,13 @@ export function traceLineage(store: FoundryStore, blobs: BlobStore, rawId: strin
   throw new FabrikError('not_found', `no object with id ${rawId}`, { param: 'id' });
 }
 
-function resolveAnyId(store: FoundryStore, raw: string): string {
+async function resolveAnyId(store: LineageReader, raw: string): Promise<string> {
   const kind = kindOfId(raw);
   if (kind === 'blob') return raw.startsWith('sha256:') ? raw : `sha256:${raw}`;
   if (kind === null) {
     throw new FabrikError('invalid_option', `id ${JSON.stringify(raw)} is not a fabrik id: expected a prefix src_, ver_, doc_, el_, chk_, dsv_ or exp_, or a 64-hex sha256`, { param: 'id' });
   }
-  const full = store.resolveId(raw);
+  const full = await store.resolveId(raw);
   if (full === null) throw new FabrikError('not_found', `no object with id ${raw}`, { param: 'id' });
   return full;
 }
@@ -126,34 +139,34 @@ function documentNode(document: DocumentRecord | Omit<DocumentRecord, 'text'>): 
   return { kind: 'document', id: document.id, details: { mediaType: document.mediaType, title: document.title, pages: document.pageCount, elements: document.elementCount, parser: document.parserVersion } };
 }
 
-function addDocumentDown(store: FoundryStore, blobs: BlobStore, down: LineageNode[], documentId: string): void {
-  const document = store.getDocument(documentId);
+async function addDocumentDown(store: LineageReader, blobs: LineageServices['blobs'], down: LineageNode[], documentId: string): Promise<void> {
+  const document = await store.getDocument(documentId);
   if (document === null) return;
   down.push(documentNode(document));
-  addBlobDown(store, blobs, down, document.sha256);
+  await addBlobDown(store, blobs, down, document.sha256);
 }
 
-function addBlobDown(store: FoundryStore, blobs: BlobStore, down: LineageNode[], sha256: string): void {
-  const blob = store.getBlob(sha256);
+async function addBlobDown(store: LineageReader, blobs: LineageServices['blobs'], down: LineageNode[], sha256: string): Promise<void> {
+  const blob = await store.getBlob(sha256);
   const erased = blob?.erasedAt ?? null;
   down.push({ kind: 'blob', id: `sha256:${sha256}`, details: { size: blob?.size ?? null, mediaType: blob?.mediaType ?? null, stored: erased === null ? blobs.locate(sha256) : null, erasedAt: erased } });
   // Every path that held these bytes, whatever its state: one content may live under several paths.
-  for (const version of store.versionsForBlob(sha256)) {
-    const latest = store.latestVersion(version.sourceId);
-    const state = store.getSource(version.sourceId)?.state ?? null;
+  for (const version of await store.versionsForBlob(sha256)) {
+    const latest = await store.latestVersion(version.sourceId);
+    const state = (await store.getSource(version.sourceId))?.state ?? null;
     down.push({ kind: 'source-version', id: version.id, details: { path: version.path, version: version.version, current: latest?.id === version.id, state, size: version.size, ingestedAt: version.createdAt } });
   }
 }
 
-function addVersionsUp(store: FoundryStore, up: LineageNode[], versionIds: string[], exportsOf: string[] = []): void {
+async function addVersionsUp(store: LineageReader, up: LineageNode[], versionIds: string[], exportsOf: string[] = []): Promise<void> {
   for (const id of [...new Set(versionIds)]) {
-    const version = store.getDatasetVersion(id);
+    const version = await store.getDatasetVersion(id);
     if (version === null) continue;
     up.push({ kind: 'dataset-version', id, details: { dataset: version.dataset, chunks: version.chunkCount, createdAt: version.createdAt } });
     exportsOf.push(id);
   }
   for (const id of [...new Set(exportsOf)]) {
-    for (const record of store.exportsForVersion(id)) {
+    for (const record of await store.exportsForVersion(id)) {
       up.push({ kind: 'export', id: record.id, details: { path: record.path, format: record.format, sha256: record.sha256, lines: record.lineCount } });
     }
   }

@@ -24,7 +24,7 @@ export const datasetBuildCommand: Command = {
     // Progress on stderr, one step per document; silent under --json and when stderr is no terminal.
     const progress = values.json === true ? null : createProgress('dataset build');
     try {
-      const { version, created } = buildDataset(context.store, name, { chunkTokens, overlap }, context.actor, {
+      const { version, created } = await buildDataset(context, name, { chunkTokens, overlap }, {
         onStart: (total) => progress?.start(total),
         onProgress: (done, _total, path) => progress?.update(done, path),
       });
@@ -37,7 +37,7 @@ export const datasetBuildCommand: Command = {
       return 0;
     } finally {
       progress?.stop();
-      context.close();
+      await context.close();
     }
   },
 };
@@ -51,7 +51,7 @@ export const datasetListCommand: Command = {
   async run({ values }) {
     const context = openContext();
     try {
-      const versions = context.store.listDatasetVersions();
+      const versions = await context.store.listDatasetVersions();
       if (values.json === true) {
         printJson(versions.map(summarize));
       } else if (versions.length === 0) {
@@ -61,7 +61,7 @@ export const datasetListCommand: Command = {
       }
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -75,10 +75,10 @@ export const datasetShowCommand: Command = {
   async run({ positionals, values }) {
     const context = openContext();
     try {
-      const version = resolveDatasetVersion(context.store, positionals[0] as string);
+      const version = await resolveDatasetVersion(context.store, positionals[0] as string);
       const manifest = readManifest(version);
-      const exports = context.store.exportsForVersion(version.id);
-      const versions = context.store.listDatasetVersions(version.dataset);
+      const exports = await context.store.exportsForVersion(version.id);
+      const versions = await context.store.listDatasetVersions(version.dataset);
       if (values.json === true) {
         printJson({ ...summarize(version), documents: manifest.documents, exports, versions: versions.map((entry) => entry.id) });
         return 0;
@@ -97,7 +97,7 @@ export const datasetShowCommand: Command = {
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };

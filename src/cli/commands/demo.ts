@@ -41,24 +41,24 @@ export const demoCommand: Command = {
 
       const progress = createProgress('ingest');
       const summary = await ingestPaths([samples], {
-        store: context.store, blobs: context.blobs, config: context.config, actor: context.actor,
+        store: context.store, audit: context.audit, blobs: context.blobs, config: context.config, actor: context.actor,
         onStart: (total) => progress.start(total),
         onProgress: (done, _total, result) => progress.update(done, result.path),
       });
       progress.stop();
       say(`\n2. fabrik ingest ${samples}\n${indent(formatIngestSummary(summary))}`);
 
-      const { version, created } = buildDataset(context.store, DATASET, DEFAULT_CHUNK_OPTIONS, context.actor);
+      const { version, created } = await buildDataset(context, DATASET, DEFAULT_CHUNK_OPTIONS);
       say(`\n3. fabrik dataset build ${DATASET}\n   ${created ? 'built' : 'unchanged'} ${DATASET}@${version.id}: ${version.documentCount} documents, ${version.chunkCount} chunks, ${version.tokenCount} tokens\n`);
 
       const jsonlPath = join(home, 'exports', `${DATASET}.jsonl`);
       const csvPath = join(home, 'exports', `${DATASET}.csv`);
       // A second demo finds both files as it wrote them and records no new export.
       const exportOnce = async (format: string, path: string): Promise<{ record: ExportRecord; again: boolean }> => {
-        const earlier = context.store.exportsForVersion(version.id).find((record) => record.format === format && record.path === path);
+        const earlier = (await context.store.exportsForVersion(version.id)).find((record) => record.format === format && record.path === path);
         const onDisk = earlier === undefined ? null : await readFile(path).then(sha256Hex, () => null);
         if (earlier !== undefined && onDisk === earlier.sha256) return { record: earlier, again: false };
-        return { record: (await exportDataset(context.store, `${DATASET}@${version.id}`, format, path, context.actor)).record, again: true };
+        return { record: (await exportDataset(context, `${DATASET}@${version.id}`, format, path)).record, again: true };
       };
       const jsonl = await exportOnce('jsonl', jsonlPath);
       const csv = await exportOnce('csv', csvPath);
@@ -68,7 +68,7 @@ export const demoCommand: Command = {
       const lines = (await readFile(jsonlPath, 'utf8')).split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as ExportLine);
       // Show a line from the PDF manual: its lineage carries pages and boxes.
       const line = lines.find((entry) => entry.source.media_type === 'application/pdf' && entry.source.pages.length > 0 && entry.source.pages[0] !== 1) ?? lines[0];
-      const lineage = line === undefined ? null : traceLineage(context.store, context.blobs, line.id);
+      const lineage = line === undefined ? null : await traceLineage(context, line.id);
       if (line !== undefined && lineage !== null) {
         say(`\n5. fabrik lineage ${line.id}   (one exported line)\n   text: ${JSON.stringify(line.text.slice(0, 90))}…\n`);
         const elements = lineage.down.filter((node) => node.kind === 'element');
@@ -84,13 +84,13 @@ export const demoCommand: Command = {
         for (const node of lineage.up) say(`   ↑ ${node.kind.padEnd(15)} ${node.id} ${describe(node.details)}\n`);
       }
 
-      const report = context.store.audit.verify();
+      const report = await context.audit.verify();
       say(`\n6. fabrik audit verify\n   ${report.ok ? 'OK' : 'FAILED'}: ${plural(report.size, 'entry', 'entries')}, ${plural(report.checkpoints, 'signed checkpoint')}${report.firstBad === null ? '' : `; first bad entry ${report.firstBad.seq}: ${report.firstBad.reason}`}\n`);
       say(`\nNext: fabrik documents · fabrik document show <id> · fabrik lineage <id> · fabrik audit proof ${report.size}\n`);
       if (json) printJson({ home, samples: written, ingest: summary, dataset: { name: DATASET, version: version.id, created, chunks: version.chunkCount, tokens: version.tokenCount }, exports: [jsonl.record, csv.record], lineage, audit: report });
       return report.ok && summary.failed === 0 ? 0 : 2;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };

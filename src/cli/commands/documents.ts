@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { FabrikError } from '../../shared/errors.ts';
 import { kindOfId } from '../../shared/ids.ts';
-import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { DocumentStore, FoundryStore, LineageStore, SourceStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, FailureRecord } from '../../store/core/records.ts';
 import { JSON_OPTION, stringOption, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
@@ -16,8 +16,8 @@ export const documentsCommand: Command = {
   async run({ values }) {
     const context = openContext();
     try {
-      const current = context.store.currentDocuments();
-      const failures = context.store.listFailures();
+      const current = await context.store.currentDocuments();
+      const failures = await context.store.listFailures();
       if (values.json === true) {
         printJson({ documents: current.map((entry) => ({ ...entry.document, path: entry.path, version: entry.version, versionId: entry.versionId })), failures });
         return 0;
@@ -31,7 +31,7 @@ export const documentsCommand: Command = {
       }
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -51,15 +51,15 @@ export const documentShowCommand: Command = {
     if (format !== 'text' && format !== 'json') throw new FabrikError('invalid_option', `--format must be text or json; got ${JSON.stringify(format)}`, { param: 'format' });
     const context = openContext();
     try {
-      const document = findDocument(context.store, positionals[0] as string);
+      const document = await findDocument(context.store, positionals[0] as string);
       if (format === 'text') {
         process.stdout.write(`${document.text}\n`);
       } else {
-        printJson({ ...document, sources: context.store.versionsForBlob(document.sha256), elements: context.store.listElements(document.id) });
+        printJson({ ...document, sources: await context.store.versionsForBlob(document.sha256), elements: await context.store.listElements(document.id) });
       }
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -71,29 +71,32 @@ function latestFailures(failures: readonly FailureRecord[], parsed: ReadonlySet<
   return [...latest.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** What `findDocument` reads: sources and their versions, documents, and the lineage edge from content to its document. */
+type DocumentFinder = SourceStore & DocumentStore & LineageStore & Pick<FoundryStore, 'resolveId'>;
+
 /** A document by id (or prefix), by path (current version) or by path@version. */
-export function findDocument(store: FoundryStore, reference: string): DocumentRecord {
+export async function findDocument(store: DocumentFinder, reference: string): Promise<DocumentRecord> {
   if (kindOfId(reference) === 'document') {
-    const id = store.resolveId(reference);
-    const document = id === null ? null : store.getDocument(id);
+    const id = await store.resolveId(reference);
+    const document = id === null ? null : await store.getDocument(id);
     if (document === null) throw new FabrikError('not_found', `no document with id ${reference}; \`fabrik documents\` lists them`, { param: 'id' });
     return document;
   }
   const match = /^(.*)@(\d+)$/.exec(reference);
   const path = resolve(match?.[1] ?? reference);
-  const source = store.findSourceByPath(path);
+  const source = await store.findSourceByPath(path);
   if (source === null) throw new FabrikError('not_found', `${path} has not been ingested; \`fabrik documents\` lists what has`, { param: 'path' });
-  const versions = store.listVersions(source.id);
+  const versions = await store.listVersions(source.id);
   const version = match === null ? versions.at(-1) : versions.find((entry) => entry.version === Number(match[2]));
   if (version === undefined) throw new FabrikError('not_found', `${path} has no version ${match?.[2]}; it has versions 1 to ${versions.length}`, { param: 'version' });
-  const parsed = findBySha(store, version.sha256);
+  const parsed = await findBySha(store, version.sha256);
   if (parsed === null) throw new FabrikError('not_found', `${path} version ${version.version} did not parse; \`fabrik documents --json\` shows the failure`, { param: 'path' });
   return parsed;
 }
 
-function findBySha(store: FoundryStore, sha256: string): DocumentRecord | null {
-  for (const edge of store.childrenOf(`sha256:${sha256}`)) {
-    const document = store.getDocument(edge.child);
+async function findBySha(store: DocumentStore & LineageStore, sha256: string): Promise<DocumentRecord | null> {
+  for (const edge of await store.childrenOf(`sha256:${sha256}`)) {
+    const document = await store.getDocument(edge.child);
     if (document !== null) return document;
   }
   return null;

@@ -20,13 +20,13 @@ export const exportCommand: Command = {
     if (out === undefined) throw new FabrikError('usage', '--out FILE is required: where to write the export', { param: 'out' });
     const context = openContext();
     try {
-      const { record, dataset, contentVerified } = await exportDataset(context.store, positionals[0] as string, stringOption(values, 'format') ?? 'jsonl', out, context.actor);
+      const { record, dataset, contentVerified } = await exportDataset(context, positionals[0] as string, stringOption(values, 'format') ?? 'jsonl', out);
       if (!contentVerified) process.stderr.write(`fabrik: note: ${dataset}@${record.versionId} was built before dataset manifests hashed chunk content, so only its chunk ids and order were checked; \`fabrik dataset build ${dataset}\` makes a version whose content is checked\n`);
       if (values.json === true) printJson({ dataset, ...record });
       else process.stdout.write(`exported ${dataset}@${record.versionId} as ${record.format}: ${record.lineCount} lines\n  ${record.path}\n  sha256 ${record.sha256}\n  export id ${record.id}\n`);
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };

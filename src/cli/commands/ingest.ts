@@ -41,6 +41,7 @@ export const ingestCommand: Command = {
     try {
       const summary = await ingestPaths(positionals, {
         store: context.store,
+        audit: context.audit,
         blobs: context.blobs,
         config,
         actor: context.actor,
@@ -55,7 +56,7 @@ export const ingestCommand: Command = {
       return summary.failed > 0 ? 2 : 0;
     } finally {
       progress.stop();
-      context.close();
+      await context.close();
     }
   },
 };

@@ -13,7 +13,7 @@ export const lineageCommand: Command = {
   async run({ positionals, values }) {
     const context = openContext();
     try {
-      const report = traceLineage(context.store, context.blobs, positionals[0] as string);
+      const report = await traceLineage(context, positionals[0] as string);
       if (values.json === true) {
         printJson(report);
         return 0;
@@ -25,7 +25,7 @@ export const lineageCommand: Command = {
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };

@@ -17,10 +17,11 @@ export const sourceListCommand: Command = {
   async run({ values }) {
     const context = openContext();
     try {
-      const sources = context.store.listSources().map((source) => {
-        const latest = context.store.latestVersion(source.id);
-        return { ...source, version: latest?.version ?? null, versionId: latest?.id ?? null, sha256: latest?.sha256 ?? null };
-      });
+      const sources = [];
+      for (const source of await context.store.listSources()) {
+        const latest = await context.store.latestVersion(source.id);
+        sources.push({ ...source, version: latest?.version ?? null, versionId: latest?.id ?? null, sha256: latest?.sha256 ?? null });
+      }
       if (values.json === true) {
         printJson({ sources });
         return 0;
@@ -29,7 +30,7 @@ export const sourceListCommand: Command = {
       else process.stdout.write(table(['source', 'state', 'v', 'sha256', 'path'], sources.map((source) => [source.id, source.state, String(source.version ?? '-'), source.sha256?.slice(0, 12) ?? '-', JSON.stringify(source.path).slice(1, -1)])));
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };
@@ -52,7 +53,7 @@ export const sourceForgetCommand: Command = {
   async run({ positionals, values }) {
     const context = openContext();
     try {
-      const result = await forgetSource(context.store, context.blobs, positionals[0] as string, context.actor);
+      const result = await forgetSource(context, positionals[0] as string);
       if (values.json === true) {
         printJson(result);
         return 0;
@@ -67,7 +68,7 @@ export const sourceForgetCommand: Command = {
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
     } finally {
-      context.close();
+      await context.close();
     }
   },
 };

@@ -36,7 +36,7 @@ export const verifyCommand: Command = {
     try {
       phase('verify audit', await context.audit.size());
       const audit = await context.audit.verify({ onProgress: (done) => bar.current?.update(done) });
-      const data = await verifyData(context.store, context.blobs, {
+      const data = await verifyData(context, {
         onPhase: (kind, total) => phase(PHASE_TITLES[kind], total),
         onProgress: (done) => bar.current?.update(done),
       });

@@ -4,7 +4,8 @@ import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';
 import { chunkContentSha256, documentContentSha256 } from '../../store/core/content-hash.ts';
-import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { DatasetStore, DocumentStore, FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ChunkRecord, DatasetVersionRecord } from '../../store/core/records.ts';
 import { CHUNK_TOKENIZER, CHUNKER_VERSION, chunkDocument, validateChunkOptions, type ChunkOptions } from '../stages/chunk/chunk-document.ts';
 
@@ -43,6 +44,13 @@ export interface BuildProgress {
   onProgress?: (done: number, total: number, path: string) => void;
 }
 
+/** What a build works with: the documents it reads, the datasets it writes (in one transaction), the log it checkpoints and who acts. */
+export interface BuildServices {
+  store: DocumentStore & DatasetStore & Pick<FoundryStore, 'transaction'>;
+  audit: Pick<AuditLog, 'checkpoint'>;
+  actor: string;
+}
+
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Checks a dataset name: letters, digits, '.', '_' and '-', starting with a letter or digit. */
@@ -58,10 +66,11 @@ export function validateDatasetName(name: string): string {
  * The version id is the hash of the manifest, so the same documents and options always give
  * the same id; building it again changes nothing.
  */
-export function buildDataset(store: FoundryStore, name: string, options: ChunkOptions, actor: string, progress: BuildProgress = {}): BuildResult {
+export async function buildDataset(services: BuildServices, name: string, options: ChunkOptions, progress: BuildProgress = {}): Promise<BuildResult> {
+  const { store, audit, actor } = services;
   validateDatasetName(name);
   validateChunkOptions(options);
-  const current = store.currentDocuments();
+  const current = await store.currentDocuments();
   if (current.length === 0) {
     throw new FabrikError('dataset_empty', `dataset ${name}: no documents have been ingested; run \`fabrik ingest <path>\` first`, { param: 'name' });
   }
@@ -73,7 +82,7 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     if (best === undefined || entry.seenAt > best.seenAt) preferred.set(entry.document.id, entry);
   }
   const seen = new Set<string>();
-  const recorded = new Map(store.listDocumentHashes().map((entry) => [entry.id, entry.contentSha256]));
+  const recorded = new Map((await store.listDocumentHashes()).map((entry) => [entry.id, entry.contentSha256]));
   const chunks: ChunkRecord[] = [];
   const manifest: DatasetManifest = { dataset: name, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
   progress.onStart?.(current.length);
@@ -85,9 +94,9 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     if (seen.has(listed.document.id)) continue;
     seen.add(listed.document.id);
     const entry = preferred.get(listed.document.id) ?? listed;
-    const document = store.getDocument(entry.document.id);
+    const document = await store.getDocument(entry.document.id);
     if (document === null) continue;
-    const elements = store.listElements(document.id);
+    const elements = await store.listElements(document.id);
     // A document whose text or elements changed since it was parsed would pass the change into a
     // dataset under fresh hashes: refuse it.
     const contentSha256 = documentContentSha256(document, elements);
@@ -100,7 +109,7 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
       let id = createId('chunk', document.id, piece.span[0], piece.span[1]);
       // A chunk built before `source forget` blanked it keeps its id and blank text for the versions
       // that hold it; content ingested again since gets ids of its own, marked by the time of that parse.
-      if (piece.text !== '' && store.getChunk(id)?.text === '') id = createId('chunk', document.id, piece.span[0], piece.span[1], document.createdAt);
+      if (piece.text !== '' && (await store.getChunk(id))?.text === '') id = createId('chunk', document.id, piece.span[0], piece.span[1], document.createdAt);
       const chunk: ChunkRecord = { id, documentId: document.id, text: piece.text, tokenCount: piece.tokenCount, span: piece.span, pages: piece.pages, elementIds: piece.elementIds };
       chunks.push(chunk);
       manifest.chunks.push({ id, sha256: chunkContentSha256(chunk) });
@@ -109,7 +118,7 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
   }
   const manifestJson = canonicalize(manifest);
   const id = datasetVersionId(manifestJson);
-  const existing = store.getDatasetVersion(id);
+  const existing = await store.getDatasetVersion(id);
   if (existing !== null) return { version: existing, created: false };
   const version: DatasetVersionRecord = {
     id,
@@ -121,28 +130,28 @@ export function buildDataset(store: FoundryStore, name: string, options: ChunkOp
     options: { ...manifest.options, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION },
     createdAt: new Date().toISOString(),
   };
-  store.transaction(() => {
-    store.insertDatasetVersion(version, chunks);
-    for (const document of manifest.documents) store.addEdge({ parent: document.id, child: id, relation: 'input' });
-    store.audit.append({ actor, action: 'dataset.build', subjects: [id, ...manifest.documents.map((document) => document.id)], options: { dataset: name, ...version.options, chunks: version.chunkCount, tokens: version.tokenCount, manifestSha256: sha256Hex(manifestJson) } });
+  await store.transaction(async (tx) => {
+    await tx.insertDatasetVersion(version, chunks);
+    for (const document of manifest.documents) await tx.addEdge({ parent: document.id, child: id, relation: 'input' });
+    await tx.audit.append({ actor, action: 'dataset.build', subjects: [id, ...manifest.documents.map((document) => document.id)], options: { dataset: name, ...version.options, chunks: version.chunkCount, tokens: version.tokenCount, manifestSha256: sha256Hex(manifestJson) } });
   });
-  store.audit.checkpoint();
+  await audit.checkpoint();
   if (CHANNELS.stageEnd.hasSubscribers) CHANNELS.stageEnd.publish({ stage: 'dataset.build', subject: id, chunks: version.chunkCount, tokens: version.tokenCount });
   return { version, created: true };
 }
 
 /** Finds `name`, `name@latest` or `name@<version id or prefix>`; errors name what is missing. */
-export function resolveDatasetVersion(store: FoundryStore, reference: string): DatasetVersionRecord {
+export async function resolveDatasetVersion(store: DatasetStore, reference: string): Promise<DatasetVersionRecord> {
   const at = reference.indexOf('@');
   const name = at < 0 ? reference : reference.slice(0, at);
   const wanted = at < 0 ? 'latest' : reference.slice(at + 1);
   validateDatasetName(name);
   if (wanted === 'latest' || wanted === '') {
-    const latest = store.latestDatasetVersion(name);
+    const latest = await store.latestDatasetVersion(name);
     if (latest === null) throw new FabrikError('not_found', `dataset ${name} has no versions; build one with \`fabrik dataset build ${name}\``, { param: 'name' });
     return latest;
   }
-  const candidates = store.listDatasetVersions(name).filter((version) => version.id === wanted || version.id.startsWith(wanted) || version.id.startsWith(`dsv_${wanted}`));
+  const candidates = (await store.listDatasetVersions(name)).filter((version) => version.id === wanted || version.id.startsWith(wanted) || version.id.startsWith(`dsv_${wanted}`));
   if (candidates.length === 0) throw new FabrikError('not_found', `dataset ${name} has no version ${wanted}; \`fabrik dataset show ${name}\` lists them`, { param: 'version' });
   if (candidates.length > 1) throw new FabrikError('ambiguous_id', `version prefix ${wanted} matches ${candidates.length} versions of ${name}; give more characters`, { param: 'version' });
   return candidates[0] as DatasetVersionRecord;

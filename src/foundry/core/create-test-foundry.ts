@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
@@ -9,17 +10,20 @@ import { createFsBlobStore } from '../../store/blobs/fs-blob-store.ts';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import { ingestPaths } from './ingest.ts';
 
-/** A real store, blob folder and ingested files in a temp dir, with a second connection for tampering in tests. */
+/** A real store, audit log, blob folder and ingested files in a temp dir, with a second connection for tampering in tests. */
 export interface TestFoundry {
   home: string;
   store: FoundryStore;
+  audit: AuditLog;
   blobs: BlobStore;
+  /** Who the test acts as in the audit log. */
+  actor: string;
   /** A plain connection to the same database file, as someone editing it by hand would use. */
   db: DatabaseSync;
 }
 
 /** Writes `files` (name → text) to a folder and ingests it with the real parsers; cleans up when the test ends. */
-export async function createTestFoundry(t: { after: (fn: () => void) => void }, files: Record<string, string>): Promise<TestFoundry> {
+export async function createTestFoundry(t: { after: (fn: () => unknown) => void }, files: Record<string, string>): Promise<TestFoundry> {
   const home = mkdtempSync(join(tmpdir(), 'fabrik-foundry-test-'));
   const inputs = join(home, 'in');
   mkdirSync(inputs);
@@ -27,13 +31,14 @@ export async function createTestFoundry(t: { after: (fn: () => void) => void }, 
   const store = openSqliteStore({ path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.test/foundry', codeVersion: 'test' });
   const blobs = createFsBlobStore(join(home, 'blobs'));
   const db = new DatabaseSync(join(home, 'fabrik.db'));
-  t.after(() => {
+  t.after(async () => {
     db.close();
-    store.close();
+    await store.close();
     rmSync(home, { recursive: true, force: true });
   });
-  await ingestPaths([inputs], { store, blobs, config: { ...loadConfig({}), home, workers: 1 }, actor: 'test' });
-  return { home, store, blobs, db };
+  const foundry: TestFoundry = { home, store, audit: store.audit, blobs, actor: 'test', db };
+  await ingestPaths([inputs], { ...foundry, config: { ...loadConfig({}), home, workers: 1 } });
+  return foundry;
 }
 
 /** Three short Markdown documents, long enough to give several chunks each at 32 tokens. */

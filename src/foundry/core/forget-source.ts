@@ -2,8 +2,9 @@ import { resolve } from 'node:path';
 import { FabrikError } from '../../shared/errors.ts';
 import { kindOfId } from '../../shared/ids.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
-import type { FoundryStore } from '../../store/core/foundry-store.ts';
-import type { SourceRecord } from '../../store/core/records.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { BlobIndex, DocumentStore, FoundryStore, SourceStore } from '../../store/core/foundry-store.ts';
+import type { SourceRecord, SourceVersionRecord } from '../../store/core/records.ts';
 
 export interface ForgetResult {
   source: SourceRecord;
@@ -16,15 +17,23 @@ export interface ForgetResult {
   kept: Array<{ sha256: string; heldBy: string }>;
 }
 
+/** What `forgetSource` works with: the sources and blobs it reads, the store it erases in one transaction, the log it checkpoints, the blob bytes it deletes, and who acts. */
+export interface ForgetServices {
+  store: SourceStore & BlobIndex & DocumentStore & Pick<FoundryStore, 'transaction' | 'resolveId'>;
+  audit: Pick<AuditLog, 'checkpoint'>;
+  blobs: BlobStore;
+  actor: string;
+}
+
 /** A source by id (or unique prefix) or by path. */
-export function findSource(store: FoundryStore, reference: string): SourceRecord {
+export async function findSource(store: SourceStore & Pick<FoundryStore, 'resolveId'>, reference: string): Promise<SourceRecord> {
   if (kindOfId(reference) === 'source') {
-    const id = store.resolveId(reference);
-    const source = id === null ? null : store.getSource(id);
+    const id = await store.resolveId(reference);
+    const source = id === null ? null : await store.getSource(id);
     if (source !== null) return source;
   }
   const path = resolve(reference);
-  const source = store.findSourceByPath(path);
+  const source = await store.findSourceByPath(path);
   if (source === null) throw new FabrikError('not_found', `${reference}: no source has this id or path; \`fabrik source list\` lists the sources`, { param: 'source' });
   return source;
 }
@@ -34,38 +43,43 @@ export function findSource(store: FoundryStore, reference: string): SourceRecord
  * that path), deletes the blob of every version and blanks the text derived from it, unless
  * another live source holds that content now. The audit entry names ids and hashes, not content.
  */
-export async function forgetSource(store: FoundryStore, blobs: BlobStore, reference: string, actor: string): Promise<ForgetResult> {
-  const source = findSource(store, reference);
-  const versions = store.listVersions(source.id);
+export async function forgetSource(services: ForgetServices, reference: string): Promise<ForgetResult> {
+  const { store, audit, blobs, actor } = services;
+  const source = await findSource(store, reference);
+  const versions = await store.listVersions(source.id);
   if (source.state === 'forgotten') {
     // Already forgotten: finish deleting any bytes a crash left behind, change nothing else.
     for (const sha256 of new Set(versions.map((version) => version.sha256))) {
-      if (store.getBlob(sha256)?.erasedAt != null) await blobs.delete(sha256);
+      if ((await store.getBlob(sha256))?.erasedAt != null) await blobs.delete(sha256);
     }
     return { source, changed: false, versions: versions.length, erased: [], kept: [] };
   }
   const erased: string[] = [];
   const kept: ForgetResult['kept'] = [];
   for (const sha256 of new Set(versions.map((version) => version.sha256))) {
-    const holder = store.versionsForBlob(sha256).find((version) => {
-      if (version.sourceId === source.id) return false;
-      return store.getSource(version.sourceId)?.state === 'live' && store.latestVersion(version.sourceId)?.id === version.id;
-    });
+    let holder: SourceVersionRecord | undefined;
+    for (const version of await store.versionsForBlob(sha256)) {
+      if (version.sourceId === source.id) continue;
+      if ((await store.getSource(version.sourceId))?.state === 'live' && (await store.latestVersion(version.sourceId))?.id === version.id) {
+        holder = version;
+        break;
+      }
+    }
     if (holder === undefined) erased.push(sha256);
     else kept.push({ sha256, heldBy: holder.path });
   }
   const now = new Date().toISOString();
-  store.transaction(() => {
-    store.setSourceState(source.id, 'forgotten', now);
-    for (const sha256 of erased) store.eraseContent(sha256, now);
-    store.audit.append({
+  await store.transaction(async (tx) => {
+    await tx.setSourceState(source.id, 'forgotten', now);
+    for (const sha256 of erased) await tx.eraseContent(sha256, now);
+    await tx.audit.append({
       actor,
       action: 'source.forget',
       subjects: [source.id, ...versions.map((version) => version.id), ...erased.map((sha256) => `sha256:${sha256}`)],
       options: { versions: versions.length, erased: erased.length, kept: kept.length },
     });
   });
-  store.audit.checkpoint();
+  await audit.checkpoint();
   // The bytes go after the record commits: a crash in between leaves a blob marked erased, never a
   // live record pointing at missing bytes. Running forget again finishes the job.
   for (const sha256 of erased) await blobs.delete(sha256);

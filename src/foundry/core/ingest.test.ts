@@ -13,29 +13,29 @@ import { ingestPaths } from './ingest.ts';
 test('erased content whose new parse fails stays erased: left out of builds, its failure remembered, parsed again with retryFailed (issue 7)', async (t) => {
   const text = 'Alice Example asked to be forgotten.\n';
   const foundry = await createTestFoundry(t, { 'kept.txt': 'A text nobody asked to forget.\n', 'private.txt': text });
-  const { store, blobs } = foundry;
+  const { store } = foundry;
   const sha = sha256Hex(new TextEncoder().encode(text));
   const config = { ...loadConfig({}), home: foundry.home, workers: 1 };
-  await forgetSource(store, blobs, join(foundry.home, 'in', 'private.txt'), 'test');
+  await forgetSource(foundry, join(foundry.home, 'in', 'private.txt'));
   const again = join(foundry.home, 'again');
   mkdirSync(again);
   writeFileSync(join(again, 'copy.txt'), text);
 
   // A time limit no parse meets (a fresh worker thread takes longer than 1 ms to start).
-  const failed = await ingestPaths([again], { store, blobs, config: { ...config, parseTimeoutMs: 1 }, actor: 'test' });
+  const failed = await ingestPaths([again], { ...foundry, config: { ...config, parseTimeoutMs: 1 } });
   assert.deepEqual(failed.failuresByReason, { parse_timeout: 1 });
-  assert.notEqual(store.getBlob(sha)?.erasedAt ?? null, null, 'the content stays erased');
-  assert.deepEqual(store.currentDocuments().map((entry) => basename(entry.path)), ['kept.txt'], 'the blanked document is no current document');
-  assert.equal(buildDataset(store, 'd', { chunkTokens: 64, overlap: 0 }, 'test').version.documentCount, 1, 'a build leaves it out rather than refuse it');
+  assert.notEqual((await store.getBlob(sha))?.erasedAt ?? null, null, 'the content stays erased');
+  assert.deepEqual((await store.currentDocuments()).map((entry) => basename(entry.path)), ['kept.txt'], 'the blanked document is no current document');
+  assert.equal((await buildDataset(foundry, 'd', { chunkTokens: 64, overlap: 0 })).version.documentCount, 1, 'a build leaves it out rather than refuse it');
 
   // Unchanged since it failed: the failure is repeated, not the blanked document offered.
-  const unchanged = await ingestPaths([again], { store, blobs, config, actor: 'test' });
+  const unchanged = await ingestPaths([again], { ...foundry, config });
   assert.equal(unchanged.failed, 1);
   assert.match(unchanged.failures[0]?.message ?? '', /unchanged since it failed/);
 
-  const retried = await ingestPaths([again], { store, blobs, config, actor: 'test', retryFailed: true });
+  const retried = await ingestPaths([again], { ...foundry, config, retryFailed: true });
   assert.equal(retried.ingested, 1, JSON.stringify(retried.failures));
-  assert.equal(store.getBlob(sha)?.erasedAt, null);
-  assert.equal(store.findDocument(sha, PARSER_VERSION)?.text, text.trim());
-  assert.deepEqual(store.currentDocuments().map((entry) => basename(entry.path)), ['copy.txt', 'kept.txt']);
+  assert.equal((await store.getBlob(sha))?.erasedAt, null);
+  assert.equal((await store.findDocument(sha, PARSER_VERSION))?.text, text.trim());
+  assert.deepEqual((await store.currentDocuments()).map((entry) => basename(entry.path)), ['copy.txt', 'kept.txt']);
 });

@@ -7,7 +7,8 @@ import { createId } from '../../shared/ids.ts';
 import { WorkerPool } from '../../shared/worker-pool.ts';
 import { CHANNELS } from '../../shared/channels.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
-import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { BlobIndex, DocumentStore, FoundryStore, FoundryTransaction, SourceStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
 import { PARSER_VERSION } from '../parsers/parser-version.ts';
 import { fileAccessError } from './file-access-error.ts';
@@ -44,8 +45,13 @@ export interface IngestSummary {
   durationMs: number;
 }
 
+/** The store slices an ingest reads outside its per-file transactions, and the transaction itself. */
+export type IngestStore = SourceStore & BlobIndex & DocumentStore & Pick<FoundryStore, 'transaction'>;
+
 export interface IngestOptions {
-  store: FoundryStore;
+  store: IngestStore;
+  /** The log the per-file transactions append to: a checkpoint is signed when the run ends. */
+  audit: Pick<AuditLog, 'checkpoint'>;
   blobs: BlobStore;
   config: FabrikConfig;
   actor: string;
@@ -82,11 +88,12 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const walk = await walkFiles(paths, { exclude: own });
   // A forgotten source stays forgotten: an erasure request is not undone by the next ingest of its folder.
   const walked = walk.files.map((file) => file.path);
-  walk.files = walk.files.filter((file) => {
-    if (store.findSourceByPath(file.path)?.state !== 'forgotten') return true;
-    walk.notes.push({ path: file.path, reason: 'forgotten' });
-    return false;
-  });
+  const kept: typeof walk.files = [];
+  for (const file of walk.files) {
+    if ((await store.findSourceByPath(file.path))?.state !== 'forgotten') kept.push(file);
+    else walk.notes.push({ path: file.path, reason: 'forgotten' });
+  }
+  walk.files = kept;
   // Largest first: a big file started last would leave the other threads idle at the end.
   const sizes = new Map<string, number>();
   for (let start = 0; start < walk.files.length; start += 256) {
@@ -120,7 +127,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   };
   try {
     for (const failure of walk.failures) {
-      finish(fail(context, { path: failure.path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 }, failure.error), performance.now());
+      finish(await fail(context, { path: failure.path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 }, failure.error), performance.now());
     }
     // Two files in flight per worker keep the workers busy while the main thread hashes and writes.
     // ingestFile never throws, so one file's fault cannot close the pool under the others.
@@ -128,7 +135,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     summary.deleted = await settleSources(store, walk.roots, walked, options.actor);
   } finally {
     if (options.pool === undefined) await pool.close();
-    store.audit.checkpoint();
+    await options.audit.checkpoint();
   }
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
@@ -139,23 +146,23 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
  * is gone from disk is marked deleted (recorded and audited). Only a file the file system says is
  * absent counts; one the walk could not reach (a folder without permission) stays live.
  */
-async function settleSources(store: FoundryStore, roots: readonly string[], walked: readonly string[], actor: string): Promise<Array<{ sourceId: string; path: string }>> {
+async function settleSources(store: SourceStore & Pick<FoundryStore, 'transaction'>, roots: readonly string[], walked: readonly string[], actor: string): Promise<Array<{ sourceId: string; path: string }>> {
   const present = new Set(walked);
   const gone: Array<{ sourceId: string; path: string }> = [];
   for (const root of roots) {
-    for (const source of store.liveSourcesUnder(root)) {
+    for (const source of await store.liveSourcesUnder(root)) {
       if (present.has(source.path) || gone.some((entry) => entry.sourceId === source.id)) continue;
       const missing = await lstat(source.path).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ENOTDIR');
       if (missing) gone.push({ sourceId: source.id, path: source.path });
     }
   }
   const now = new Date().toISOString();
-  store.transaction(() => {
-    store.markSourcesSeen(walked, now);
+  await store.transaction(async (tx) => {
+    await tx.markSourcesSeen(walked, now);
     for (const entry of gone) {
-      const latest = store.latestVersion(entry.sourceId);
-      store.setSourceState(entry.sourceId, 'deleted', now);
-      store.audit.append({ actor, action: 'source.delete', subjects: latest === null ? [entry.sourceId] : [entry.sourceId, latest.id], options: { path: entry.path, reason: 'gone from the re-ingested folder' } });
+      const latest = await tx.latestVersion(entry.sourceId);
+      await tx.setSourceState(entry.sourceId, 'deleted', now);
+      await tx.audit.append({ actor, action: 'source.delete', subjects: latest === null ? [entry.sourceId] : [entry.sourceId, latest.id], options: { path: entry.path, reason: 'gone from the re-ingested folder' } });
     }
   });
   return gone;
@@ -197,7 +204,7 @@ async function ingestFile(path: string, context: FileContext): Promise<FileResul
       ? error
       : new FabrikError('internal', `${path}: ${step.name} failed: ${cause}`, { param: path, cause: error });
     try {
-      return fail(context, base, failure);
+      return await fail(context, base, failure);
     } catch {
       // The store itself failed: report the file without recording it.
       return { ...base, outcome: 'failed', error: { code: failure.code, message: failure.message } };
@@ -214,13 +221,13 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
     return fail(context, base, fileAccessError(path, error));
   }
   step.name = 'looking up the source';
-  const source = store.findSourceByPath(path);
-  const latest = source === null ? null : store.latestVersion(source.id);
+  const source = await store.findSourceByPath(path);
+  const latest = source === null ? null : await store.latestVersion(source.id);
   // The quick path: same size and modification time as the version we already have (a deleted
   // source that reappears, or --rehash, goes the long way).
   const quick = context.rehash !== true && source?.state === 'live';
   if (quick && latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
-    const known = settled(store, latest, context.retryFailed === true);
+    const known = await settled(store, latest, context.retryFailed === true);
     if (known !== null) return known;
   }
   if (info.size > context.config.maxFileBytes) {
@@ -237,14 +244,14 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   const sha256 = sha256Hex(bytes);
   base.sha256 = sha256;
   if (source?.state === 'live' && latest !== null && latest.sha256 === sha256) {
-    const known = settled(store, latest, context.retryFailed === true);
+    const known = await settled(store, latest, context.retryFailed === true);
     if (known !== null) return known;
   }
   step.name = 'storing the blob';
   await context.blobs.put(sha256, bytes);
   // Content that `source forget` erased, ingested again (from another path): a fresh ingest that
   // parses it again, not a link to the blanked document.
-  const existing = store.getBlob(sha256)?.erasedAt == null ? store.findDocument(sha256, PARSER_VERSION) : null;
+  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await store.findDocument(sha256, PARSER_VERSION) : null;
   let parsed: ParsedDocument | null = null;
   let failure: FabrikError | null = null;
   if (existing === null) {
@@ -270,70 +277,88 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   }
   step.name = 'recording the document';
   const now = new Date().toISOString();
-  return store.transaction(() => {
-    // Looked up again inside the transaction: another path (or process) may have written them since.
-    const erasedAt = store.getBlob(sha256)?.erasedAt ?? null;
-    const found = erasedAt === null ? store.findDocument(sha256, PARSER_VERSION) : null;
-    const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
-    store.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
-    const known = store.findSourceByPath(path);
-    let sourceId = known?.id;
-    if (sourceId === undefined) {
-      sourceId = createId('source', path);
-      store.insertSource({ id: sourceId, path, createdAt: now });
-    } else if (known?.state === 'deleted') {
-      store.setSourceState(sourceId, 'live', now);
-      store.audit.append({ actor: context.actor, action: 'source.restore', subjects: [sourceId], options: { path, reason: 'found again by ingest' } });
-    }
-    const current = store.latestVersion(sourceId);
-    let version: SourceVersionRecord;
-    let outcome: FileOutcome;
-    if (current !== null && current.sha256 === sha256) {
-      version = current;
-      outcome = 'unchanged';
-    } else {
-      const number = (current?.version ?? 0) + 1;
-      version = { id: createId('version', sourceId, number, sha256), sourceId, path, version: number, sha256, size: bytes.byteLength, mtimeMs: Math.trunc(info.mtimeMs), createdAt: now };
-      store.insertVersion(version);
-      store.addEdge({ parent: sourceId, child: version.id, relation: 'version' });
-      store.addEdge({ parent: version.id, child: `sha256:${sha256}`, relation: 'content' });
-      store.audit.append({ actor: context.actor, action: 'source.ingest', subjects: [sourceId, version.id, `sha256:${sha256}`], options: { path, version: number, size: bytes.byteLength } });
-      outcome = current === null ? 'ingested' : 'new-version';
-    }
-    const result: FileResult = { ...base, versionId: version.id, outcome };
-    // A failed parse of erased content leaves it erased: the blanked document is not brought back.
-    if (failure !== null && found === null) {
-      store.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
-      store.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: PARSER_VERSION } });
-      return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
-    }
-    let document = found;
-    if (document === null && parsed !== null) {
-      document = toDocumentRecord(sha256, parsed, now);
-      const elements = toElementRecords(document.id, parsed);
-      // Erased content keeps its ids: the blanked row and its elements take the new parse.
-      if (erasedAt !== null && store.getDocument(document.id) !== null) store.replaceDocument(document, elements);
-      else store.insertDocument(document, elements);
-      store.addEdge({ parent: `sha256:${sha256}`, child: document.id, relation: 'parse' });
-      const again = erasedAt === null ? {} : { afterErasure: erasedAt };
-      store.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount, ...again } });
-    }
-    if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
-    if (erasedAt !== null) store.restoreBlob(sha256);
-    if (outcome === 'unchanged' && (existing === null || known?.state === 'deleted')) outcome = 'ingested';
-    return { ...result, outcome, documentId: document.id, pages: document.pageCount, elements: document.elementCount };
-  });
+  return store.transaction((tx) => recordFile(tx, context, { path, base, info, bytes, sha256, existing, parsed, failure, now }));
+}
+
+/** What one file's transaction records, read and parsed before it starts. */
+interface FileRecording {
+  path: string;
+  base: FileResult;
+  info: { mtimeMs: number };
+  bytes: Uint8Array;
+  sha256: string;
+  /** The document found for this content before parsing (null when it was parsed now, or erased). */
+  existing: DocumentRecord | null;
+  parsed: ParsedDocument | null;
+  failure: FabrikError | null;
+  now: string;
+}
+
+/** One file's writes, all in the caller's transaction: blob, source, version, document or failure, their lineage edges and audit entries. */
+async function recordFile(tx: FoundryTransaction, context: FileContext, file: FileRecording): Promise<FileResult> {
+  const { path, base, info, bytes, sha256, existing, parsed, failure, now } = file;
+  // Looked up again inside the transaction: another path (or process) may have written them since.
+  const erasedAt = (await tx.getBlob(sha256))?.erasedAt ?? null;
+  const found = erasedAt === null ? await tx.findDocument(sha256, PARSER_VERSION) : null;
+  const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
+  await tx.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
+  const known = await tx.findSourceByPath(path);
+  let sourceId = known?.id;
+  if (sourceId === undefined) {
+    sourceId = createId('source', path);
+    await tx.insertSource({ id: sourceId, path, createdAt: now });
+  } else if (known?.state === 'deleted') {
+    await tx.setSourceState(sourceId, 'live', now);
+    await tx.audit.append({ actor: context.actor, action: 'source.restore', subjects: [sourceId], options: { path, reason: 'found again by ingest' } });
+  }
+  const current = await tx.latestVersion(sourceId);
+  let version: SourceVersionRecord;
+  let outcome: FileOutcome;
+  if (current !== null && current.sha256 === sha256) {
+    version = current;
+    outcome = 'unchanged';
+  } else {
+    const number = (current?.version ?? 0) + 1;
+    version = { id: createId('version', sourceId, number, sha256), sourceId, path, version: number, sha256, size: bytes.byteLength, mtimeMs: Math.trunc(info.mtimeMs), createdAt: now };
+    await tx.insertVersion(version);
+    await tx.addEdge({ parent: sourceId, child: version.id, relation: 'version' });
+    await tx.addEdge({ parent: version.id, child: `sha256:${sha256}`, relation: 'content' });
+    await tx.audit.append({ actor: context.actor, action: 'source.ingest', subjects: [sourceId, version.id, `sha256:${sha256}`], options: { path, version: number, size: bytes.byteLength } });
+    outcome = current === null ? 'ingested' : 'new-version';
+  }
+  const result: FileResult = { ...base, versionId: version.id, outcome };
+  // A failed parse of erased content leaves it erased: the blanked document is not brought back.
+  if (failure !== null && found === null) {
+    await tx.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
+    await tx.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: PARSER_VERSION } });
+    return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
+  }
+  let document = found;
+  if (document === null && parsed !== null) {
+    document = toDocumentRecord(sha256, parsed, now);
+    const elements = toElementRecords(document.id, parsed);
+    // Erased content keeps its ids: the blanked row and its elements take the new parse.
+    if (erasedAt !== null && (await tx.getDocument(document.id)) !== null) await tx.replaceDocument(document, elements);
+    else await tx.insertDocument(document, elements);
+    await tx.addEdge({ parent: `sha256:${sha256}`, child: document.id, relation: 'parse' });
+    const again = erasedAt === null ? {} : { afterErasure: erasedAt };
+    await tx.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount, ...again } });
+  }
+  if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
+  if (erasedAt !== null) await tx.restoreBlob(sha256);
+  if (outcome === 'unchanged' && (existing === null || known?.state === 'deleted')) outcome = 'ingested';
+  return { ...result, outcome, documentId: document.id, pages: document.pageCount, elements: document.elementCount };
 }
 
 /** The result for content we already settled: its document, or its remembered failure. */
-function settled(store: FoundryStore, version: SourceVersionRecord, retryFailed: boolean): FileResult | null {
+async function settled(store: BlobIndex & DocumentStore, version: SourceVersionRecord, retryFailed: boolean): Promise<FileResult | null> {
   // Erased content has no document to offer, only the blanked row (a parse of it failed since).
-  const document = store.getBlob(version.sha256)?.erasedAt == null ? store.findDocument(version.sha256, PARSER_VERSION) : null;
+  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await store.findDocument(version.sha256, PARSER_VERSION) : null;
   const base = { path: version.path, sha256: version.sha256, versionId: version.id };
   if (document !== null) {
     return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };
   }
-  const failure = retryFailed ? null : store.findFailure(version.sha256);
+  const failure = retryFailed ? null : await store.findFailure(version.sha256);
   // An `internal` failure was fabrik's fault, not the file's: try it again rather than repeat it.
   if (failure === null || failure.code === 'internal') return null;
   const message = renameFile(failure.message, basename(failure.path), basename(version.path));
@@ -345,11 +370,11 @@ function renameFile(message: string, from: string, to: string): string {
   return from !== to && message.startsWith(from) ? `${to}${message.slice(from.length)}` : message;
 }
 
-function fail(context: FileContext, base: FileResult, error: FabrikError): FileResult {
+async function fail(context: FileContext, base: FileResult, error: FabrikError): Promise<FileResult> {
   const now = new Date().toISOString();
-  context.store.transaction(() => {
-    context.store.recordFailure({ path: base.path, sha256: base.sha256, code: error.code, message: error.message, createdAt: now });
-    context.store.audit.append({ actor: context.actor, action: 'source.ingest-failed', subjects: base.sha256 === null ? [] : [`sha256:${base.sha256}`], options: { path: base.path, code: error.code, message: error.message } });
+  await context.store.transaction(async (tx) => {
+    await tx.recordFailure({ path: base.path, sha256: base.sha256, code: error.code, message: error.message, createdAt: now });
+    await tx.audit.append({ actor: context.actor, action: 'source.ingest-failed', subjects: base.sha256 === null ? [] : [`sha256:${base.sha256}`], options: { path: base.path, code: error.code, message: error.message } });
   });
   return { ...base, outcome: 'failed', error: { code: error.code, message: error.message } };
 }

@@ -9,9 +9,9 @@ import { verifyData } from './verify-data.ts';
 
 const OPTIONS = { chunkTokens: 32, overlap: 0 };
 
-async function builtFoundry(t: { after: (fn: () => void) => void }): Promise<TestFoundry & { versionId: string }> {
+async function builtFoundry(t: { after: (fn: () => unknown) => void }): Promise<TestFoundry & { versionId: string }> {
   const foundry = await createTestFoundry(t, SAMPLE_FILES);
-  const { version } = buildDataset(foundry.store, 'sample', OPTIONS, 'test');
+  const { version } = await buildDataset(foundry, 'sample', OPTIONS);
   return { ...foundry, versionId: version.id };
 }
 
@@ -22,7 +22,7 @@ function chunkIds(foundry: TestFoundry, versionId: string): string[] {
 test('an untouched store verifies, counting what it re-hashed', async (t) => {
   const foundry = await builtFoundry(t);
   const phases: string[] = [];
-  const report = await verifyData(foundry.store, foundry.blobs, { onPhase: (phase) => phases.push(phase) });
+  const report = await verifyData(foundry, { onPhase: (phase) => phases.push(phase) });
   assert.equal(report.ok, true, JSON.stringify(report.problems));
   assert.deepEqual({ blobs: report.blobs, documents: report.documents, datasetVersions: report.datasetVersions, unhashed: report.unhashedVersions }, { blobs: 3, documents: 3, datasetVersions: 1, unhashed: [] });
   assert.ok(report.chunks >= 3);
@@ -33,7 +33,7 @@ test('an edited chunk text is named, with its dataset version', async (t) => {
   const foundry = await builtFoundry(t);
   const [, second] = chunkIds(foundry, foundry.versionId);
   foundry.db.prepare("UPDATE chunks SET text = replace(text, 'a', 'o') WHERE id = ?").run(second ?? '');
-  const report = await verifyData(foundry.store, foundry.blobs);
+  const report = await verifyData(foundry);
   assert.equal(report.ok, false);
   assert.equal(report.problems.length, 1);
   assert.deepEqual({ kind: report.firstBad?.kind, id: report.firstBad?.id }, { kind: 'chunk', id: second });
@@ -44,18 +44,18 @@ test('an edited chunk page list or token count is caught too: the hash covers wh
   const foundry = await builtFoundry(t);
   const [first] = chunkIds(foundry, foundry.versionId);
   foundry.db.prepare('UPDATE chunks SET token_count = token_count + 1 WHERE id = ?').run(first ?? '');
-  const report = await verifyData(foundry.store, foundry.blobs);
+  const report = await verifyData(foundry);
   assert.deepEqual({ kind: report.firstBad?.kind, id: report.firstBad?.id }, { kind: 'chunk', id: first });
 });
 
 test('a blob whose bytes changed, and a blob whose file is gone, are named', async (t) => {
   const foundry = await builtFoundry(t);
-  const [changed] = foundry.store.listBlobs();
+  const [changed] = await foundry.store.listBlobs();
   const path = foundry.blobs.locate(changed?.sha256 ?? '');
   chmodSync(path, 0o644);
   writeFileSync(path, 'not what was ingested\n');
   foundry.db.prepare('INSERT INTO blobs (sha256, size, media_type, created_at) VALUES (?, 1, NULL, ?)').run('f'.repeat(64), new Date().toISOString());
-  const report = await verifyData(foundry.store, foundry.blobs);
+  const report = await verifyData(foundry);
   assert.equal(report.ok, false);
   assert.equal(report.firstBad?.id, `sha256:${changed?.sha256}`);
   assert.match(report.firstBad?.reason ?? '', /its bytes hash to [0-9a-f]{64}; the file was changed/);
@@ -64,10 +64,10 @@ test('a blob whose bytes changed, and a blob whose file is gone, are named', asy
 
 test('a document whose text or elements were edited is named; so is one whose recorded hash was removed', async (t) => {
   const foundry = await builtFoundry(t);
-  const [first, second] = foundry.store.listDocumentHashes();
+  const [first, second] = await foundry.store.listDocumentHashes();
   foundry.db.prepare("UPDATE elements SET text = 'rewritten' WHERE document_id = ? AND ordinal = 0").run(first?.id ?? '');
   foundry.db.prepare('UPDATE documents SET content_sha256 = NULL WHERE id = ?').run(second?.id ?? '');
-  const report = await verifyData(foundry.store, foundry.blobs);
+  const report = await verifyData(foundry);
   const documents = report.problems.filter((problem) => problem.kind === 'document');
   assert.deepEqual(documents.map((problem) => problem.id), [first?.id, second?.id]);
   assert.match(documents[0]?.reason ?? '', /text or elements hash to .* not to the recorded/);
@@ -87,7 +87,7 @@ test('a manifest rewritten together with its version id is caught by the dataset
   foundry.db.prepare('UPDATE dataset_versions SET id = ?, manifest = ?, chunk_count = chunk_count - 1 WHERE id = ?').run(forgedId, forged, foundry.versionId);
   foundry.db.prepare('DELETE FROM dataset_version_chunks WHERE version_id = ? AND ordinal = (SELECT MAX(ordinal) FROM dataset_version_chunks WHERE version_id = ?)').run(foundry.versionId, foundry.versionId);
   foundry.db.prepare('UPDATE dataset_version_chunks SET version_id = ? WHERE version_id = ?').run(forgedId, foundry.versionId);
-  const report = await verifyData(foundry.store, foundry.blobs);
+  const report = await verifyData(foundry);
   assert.equal(report.problems.length, 1, JSON.stringify(report.problems));
   assert.deepEqual({ kind: report.firstBad?.kind, id: report.firstBad?.id }, { kind: 'dataset-version', id: forgedId });
   assert.match(report.firstBad?.reason ?? '', /no dataset\.build audit entry records its manifest hash/);
@@ -96,34 +96,34 @@ test('a manifest rewritten together with its version id is caught by the dataset
 test('an edited manifest, and chunks removed from or reordered in a version, are named', async (t) => {
   const foundry = await builtFoundry(t);
   foundry.db.prepare("UPDATE dataset_versions SET manifest = replace(manifest, '\"dataset\":\"sample\"', '\"dataset\":\"other\"') WHERE id = ?").run(foundry.versionId);
-  let report = await verifyData(foundry.store, foundry.blobs);
+  let report = await verifyData(foundry);
   assert.equal(report.firstBad?.kind, 'dataset-version');
   assert.match(report.firstBad?.reason ?? '', /manifest hashes to dsv_[0-9a-f]{24}, not to its id/);
 
   const other = await builtFoundry(t);
   const ids = chunkIds(other, other.versionId);
   other.db.prepare('DELETE FROM dataset_version_chunks WHERE version_id = ? AND ordinal = 0').run(other.versionId);
-  report = await verifyData(other.store, other.blobs);
+  report = await verifyData(other);
   assert.deepEqual({ kind: report.firstBad?.kind, id: report.firstBad?.id }, { kind: 'chunk', id: ids[1] });
   assert.match(report.firstBad?.reason ?? '', /membership was changed/);
 });
 
 test('a version built before manifests hashed content is listed as unhashed, not failed; its chunk order is still checked', async (t) => {
   const foundry = await builtFoundry(t);
-  const chunks = foundry.store.chunksOfVersion(foundry.versionId);
+  const chunks = await foundry.store.chunksOfVersion(foundry.versionId);
   // The old manifest form: bare chunk ids, documents without content hashes.
   const manifest = canonicalize({ dataset: 'legacy', tokenizer: 'cl100k_base', chunker: 'old', options: OPTIONS, documents: [], chunks: chunks.map((chunk) => chunk.id) });
   const id = datasetVersionId(manifest);
-  foundry.store.transaction(() => {
-    foundry.store.insertDatasetVersion({ id, dataset: 'legacy', manifest, chunkCount: chunks.length, tokenCount: 0, documentCount: 0, options: {}, createdAt: new Date().toISOString() }, chunks);
-    foundry.store.audit.append({ actor: 'test', action: 'dataset.build', subjects: [id], options: { manifestSha256: sha256Hex(manifest) } });
+  await foundry.store.transaction(async (tx) => {
+    await tx.insertDatasetVersion({ id, dataset: 'legacy', manifest, chunkCount: chunks.length, tokenCount: 0, documentCount: 0, options: {}, createdAt: new Date().toISOString() }, chunks);
+    await tx.audit.append({ actor: 'test', action: 'dataset.build', subjects: [id], options: { manifestSha256: sha256Hex(manifest) } });
   });
-  let report = await verifyData(foundry.store, foundry.blobs);
+  let report = await verifyData(foundry);
   assert.equal(report.ok, true, JSON.stringify(report.problems));
   assert.deepEqual(report.unhashedVersions, [id]);
   // Swap the first two chunks.
   for (const [from, to] of [[0, -1], [1, 0], [-1, 1]]) foundry.db.prepare('UPDATE dataset_version_chunks SET ordinal = ? WHERE version_id = ? AND ordinal = ?').run(to ?? 0, id, from ?? 0);
-  report = await verifyData(foundry.store, foundry.blobs);
+  report = await verifyData(foundry);
   assert.equal(report.ok, false);
   assert.equal(report.firstBad?.kind, 'chunk');
 });

@@ -1,7 +1,8 @@
 import { sha256Hex } from '../../shared/hash.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
 import { chunkContentSha256, documentContentSha256 } from '../../store/core/content-hash.ts';
-import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { BlobIndex, DatasetStore, DocumentStore } from '../../store/core/foundry-store.ts';
 import { datasetVersionId, readManifest } from './build-dataset.ts';
 
 /** What kind of stored object a data problem is about, in the order verify checks them. */
@@ -27,6 +28,13 @@ export interface DataVerifyReport {
   problems: DataProblem[];
 }
 
+/** What `verifyData` reads: the store's records, the audit log's entries and the blob bytes. */
+export interface DataVerifyServices {
+  store: BlobIndex & DocumentStore & DatasetStore;
+  audit: Pick<AuditLog, 'list'>;
+  blobs: BlobStore;
+}
+
 export interface DataVerifyOptions {
   /** Called as each phase starts, with how many objects it checks. */
   onPhase?: (phase: DataProblemKind, total: number) => void;
@@ -42,18 +50,19 @@ export interface DataVerifyOptions {
  * version against the content hash its manifest lists, in the manifest's order.
  * `firstBad` is the first problem in that order.
  */
-export async function verifyData(store: FoundryStore, blobs: BlobStore, options: DataVerifyOptions = {}): Promise<DataVerifyReport> {
+export async function verifyData(services: DataVerifyServices, options: DataVerifyOptions = {}): Promise<DataVerifyReport> {
+  const { store, audit, blobs } = services;
   const problems: DataProblem[] = [];
   const problem = (kind: DataProblemKind, id: string, reason: string): void => {
     problems.push({ kind, id, reason });
   };
 
-  const facts = readAuditFacts(store);
+  const facts = await readAuditFacts(audit);
   const forgotten = facts?.forgotten ?? new Set<string>();
   // Blank text of content an audited `source forget` erased is the erasure, not a change.
   const isErased = (sha256: string | undefined, text: string): boolean => text === '' && sha256 !== undefined && forgotten.has(sha256);
   const erased = { blobs: 0, documents: 0, chunks: 0 };
-  const blobRecords = store.listBlobs();
+  const blobRecords = await store.listBlobs();
   options.onPhase?.('blob', blobRecords.length);
   let done = 0;
   for (const blob of blobRecords) {
@@ -78,15 +87,15 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
     options.onProgress?.((done += 1));
   }
 
-  const documentHashes = store.listDocumentHashes();
+  const documentHashes = await store.listDocumentHashes();
   options.onPhase?.('document', documentHashes.length);
   done = 0;
   for (const { id, contentSha256 } of documentHashes) {
-    const document = store.getDocument(id);
+    const document = await store.getDocument(id);
     if (document !== null && isErased(document.sha256, document.text)) {
       erased.documents += 1;
     } else if (document !== null) {
-      const actual = documentContentSha256(document, store.listElements(id));
+      const actual = documentContentSha256(document, await store.listElements(id));
       if (contentSha256 === null) problem('document', id, `document ${id} has no recorded content hash; it was removed from the store`);
       else if (actual !== contentSha256) problem('document', id, `document ${id}: its text or elements hash to ${actual}, not to the recorded ${contentSha256}; they were changed after parsing`);
     }
@@ -95,7 +104,7 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
 
   const documentsById = new Map(documentHashes.map((entry) => [entry.id, entry]));
   const buildHashes = facts?.buildHashes ?? null;
-  const versions = store.listDatasetVersions();
+  const versions = await store.listDatasetVersions();
   options.onPhase?.('dataset-version', versions.length);
   done = 0;
   let chunkCount = 0;
@@ -120,7 +129,7 @@ export async function verifyData(store: FoundryStore, blobs: BlobStore, options:
       else if (entry.contentSha256 !== null && recordedDocument.contentSha256 !== entry.contentSha256) problem('dataset-version', version.id, `dataset version ${version.id}: document ${entry.id} was built from content hashing to ${entry.contentSha256}, but the document's recorded hash is now ${recordedDocument.contentSha256}`);
     }
     const contentOf = new Map(manifest.documents.map((entry) => [entry.id, entry.sha256]));
-    const chunks = store.chunksOfVersion(version.id);
+    const chunks = await store.chunksOfVersion(version.id);
     chunkCount += chunks.length;
     const length = Math.max(chunks.length, manifest.chunks.length);
     for (let index = 0; index < length; index += 1) {
@@ -176,11 +185,11 @@ export interface AuditFacts {
 // The audit log is tamper-evident, so a manifest rewritten together with its version id, or an
 // erasure staged by blanking text, still shows up here. Null when the log cannot be read entry by
 // entry: the audit check names that problem.
-export function readAuditFacts(store: FoundryStore): AuditFacts | null {
+export async function readAuditFacts(audit: Pick<AuditLog, 'list'>): Promise<AuditFacts | null> {
   const facts: AuditFacts = { buildHashes: new Map(), forgotten: new Set() };
   try {
     for (let from = 1; ;) {
-      const entries = store.audit.list({ from, limit: AUDIT_PAGE });
+      const entries = await audit.list({ from, limit: AUDIT_PAGE });
       for (const entry of entries) {
         const manifestSha256 = entry.options?.manifestSha256;
         const id = entry.subjects[0];

@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { FabrikError } from '../../shared/errors.ts';
 import { cannotWrite, makeFolders } from '../../shared/write-output-file.ts';
 import { createId } from '../../shared/ids.ts';
-import type { FoundryStore } from '../../store/core/foundry-store.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { BlobIndex, DatasetStore, FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ExportRecord } from '../../store/core/records.ts';
 import { chunkContentSha256 } from '../../store/core/content-hash.ts';
 import { datasetVersionId, readManifest, resolveDatasetVersion } from '../core/build-dataset.ts';
@@ -22,6 +23,13 @@ export interface ExportResult {
   contentVerified: boolean;
 }
 
+/** What an export works with: the version it reads, the record it writes (in one transaction), the log it reads and checkpoints, and who acts. */
+export interface ExportServices {
+  store: BlobIndex & DatasetStore & Pick<FoundryStore, 'transaction'>;
+  audit: Pick<AuditLog, 'checkpoint' | 'list'>;
+  actor: string;
+}
+
 /**
  * Writes a dataset version to a file, one line per chunk with its source, then records the
  * export (file hash, line count), a lineage edge and an audit entry. The file appears whole or
@@ -29,12 +37,13 @@ export interface ExportResult {
  * its version's manifest records before its line counts: on a mismatch nothing is written and the
  * error (`data_integrity`) names the chunk.
  */
-export async function exportDataset(store: FoundryStore, reference: string, formatName: string, out: string, actor: string): Promise<ExportResult> {
+export async function exportDataset(services: ExportServices, reference: string, formatName: string, out: string): Promise<ExportResult> {
+  const { store, audit, actor } = services;
   const format = EXPORT_FORMATS[formatName];
   if (format === undefined) {
     throw new FabrikError('invalid_option', `--format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}; got ${JSON.stringify(formatName)}`, { param: 'format' });
   }
-  const version = resolveDatasetVersion(store, reference);
+  const version = await resolveDatasetVersion(store, reference);
   if (datasetVersionId(version.manifest) !== version.id) {
     throw new FabrikError('data_integrity', `dataset version ${version.id}: its stored manifest hashes to ${datasetVersionId(version.manifest)}, not to its id; the manifest was changed. Refusing to export; \`fabrik verify\` lists every mismatch`, { param: version.id });
   }
@@ -43,7 +52,7 @@ export async function exportDataset(store: FoundryStore, reference: string, form
   const documents = new Map(manifest.documents.map((document) => [document.id, document]));
   // Read the audit log only when a blank chunk needs explaining.
   let forgotten: Set<string> | null = null;
-  const wasErased = (sha256: string): boolean => store.getBlob(sha256)?.erasedAt != null || (forgotten ??= readAuditFacts(store)?.forgotten ?? new Set()).has(sha256);
+  const wasErased = async (sha256: string): Promise<boolean> => (await store.getBlob(sha256))?.erasedAt != null || (forgotten ??= (await readAuditFacts(audit))?.forgotten ?? new Set()).has(sha256);
   const target = resolve(out);
   const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   const hash = createHash('sha256');
@@ -67,13 +76,13 @@ export async function exportDataset(store: FoundryStore, reference: string, form
       if (pendingLength > 1 << 20) await flush();
     };
     await push(format.header());
-    for (const chunk of store.chunksOfVersion(version.id)) {
+    for (const chunk of await store.chunksOfVersion(version.id)) {
       const expected = manifest.chunks[lines];
       if (expected === undefined) throw refuse(`it holds more chunks than the ${manifest.chunks.length} its manifest lists (first extra: ${chunk.id})`, chunk.id);
       if (expected.id !== chunk.id) throw refuse(`chunk ${lines + 1} is ${chunk.id} but the manifest lists ${expected.id}`, chunk.id);
       if (expected.sha256 !== null && chunkContentSha256(chunk) !== expected.sha256) {
         const erased = documents.get(chunk.documentId);
-        if (chunk.text === '' && erased !== undefined && wasErased(erased.sha256)) {
+        if (chunk.text === '' && erased !== undefined && (await wasErased(erased.sha256))) {
           throw new FabrikError('content_erased', `dataset version ${version.id} holds content erased on request by \`fabrik source forget\` (document ${erased.id}); build the dataset again (\`fabrik dataset build ${version.dataset}\`) for a version without it`, { param: chunk.id });
         }
         throw refuse(`chunk ${chunk.id} no longer matches the content hash its manifest records; its stored text, tokens, span, pages or elements were changed`, chunk.id);
@@ -123,12 +132,12 @@ export async function exportDataset(store: FoundryStore, reference: string, form
     lineCount: lines,
     createdAt: new Date().toISOString(),
   };
-  store.transaction(() => {
-    store.insertExport(record);
-    store.addEdge({ parent: version.id, child: record.id, relation: 'export' });
-    store.audit.append({ actor, action: 'dataset.export', subjects: [version.id, record.id], options: { dataset: version.dataset, format: format.name, path: target, sha256, lines } });
+  await store.transaction(async (tx) => {
+    await tx.insertExport(record);
+    await tx.addEdge({ parent: version.id, child: record.id, relation: 'export' });
+    await tx.audit.append({ actor, action: 'dataset.export', subjects: [version.id, record.id], options: { dataset: version.dataset, format: format.name, path: target, sha256, lines } });
   });
-  store.audit.checkpoint();
+  await audit.checkpoint();
   return { record, dataset: version.dataset, contentVerified: manifest.contentHashed };
 }
 

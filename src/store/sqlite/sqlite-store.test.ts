@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { runFoundryStoreSuite } from '../core/foundry-store.suite.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 
-runFoundryStoreSuite('sqlite', (t) => {
+runFoundryStoreSuite('sqlite', async (t) => {
   const directory = mkdtempSync(join(tmpdir(), 'fabrik-store-'));
   const store = openSqliteStore({ path: join(directory, 'fabrik.db'), keyDir: join(directory, 'keys'), origin: 'fabrik.local/test', codeVersion: 'test' });
-  t.after(() => {
-    store.close();
+  t.after(async () => {
+    await store.close();
     rmSync(directory, { recursive: true, force: true });
   });
-  return store;
+  return { store, auditSize: async () => store.audit.size() };
 });
