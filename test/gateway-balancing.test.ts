@@ -22,7 +22,7 @@ test('weighted least outstanding requests: 40 requests in flight split 3:1 betwe
     engines: 0,
     model: { replicas: [{ url: heavy.url, weight: 3, maxConcurrent: null }, { url: light.url, weight: 1, maxConcurrent: null }] },
   });
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const answers = await Promise.all(Array.from({ length: 40 }, () => client.chat.completions.create(ask)));
   assert.equal(answers.length, 40);
   assert.deepEqual([heavy.stats().requests, light.stats().requests], [30, 10]);
@@ -39,7 +39,7 @@ test('a replica at its max concurrent requests takes no more: the next request g
     // The capped replica has the larger weight, so without its cap it would take most of the traffic.
     model: { replicas: [{ url: capped.url, weight: 10, maxConcurrent: 2 }, { url: other.url, weight: 1, maxConcurrent: 3 }] },
   });
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const results = await Promise.allSettled(Array.from({ length: 8 }, () => client.chat.completions.create(ask)));
   const served = results.filter((result) => result.status === 'fulfilled').length;
   const refused = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));

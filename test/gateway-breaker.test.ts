@@ -14,8 +14,8 @@ async function chat(url: string, secret: string, body: Record<string, unknown>):
 
 test('one team sending poison bodies cannot open the circuit for another team (issue 7, item 19)', async (t) => {
   const harness = await startGatewayHarness(t, { engines: 2, settings: { circuit: { failureThreshold: 3, cooldownMs: 60_000 }, retries: 2, healthCheck: { intervalMs: 60_000 } } });
-  const mallory = harness.key('mallory');
-  const alice = harness.key('alice');
+  const mallory = await harness.key('mallory');
+  const alice = await harness.key('alice');
   const engineRequests = (): number => harness.engines.reduce((sum, engine) => sum + engine.stats().requests, 0);
   const circuits = (): string[] => harness.gateway.registry.replicas().map((replica) => replica.circuit);
 

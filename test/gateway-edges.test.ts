@@ -37,8 +37,8 @@ test('a bare-LF request head gets an immediate 400, not a wait for the head time
 
 test('a malformed percent-escape in /v1/models/… and in admin paths is a 400 invalid_request, not a 500 (item 22c)', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha');
-  const admin = harness.adminKey();
+  const secret = await harness.key('alpha');
+  const admin = await harness.adminKey();
   for (const [path, key] of [['/v1/models/%ZZ', secret], ['/admin/teams/%ZZ', admin], ['/admin/keys/%E0%A4%A/revoke', admin]] as const) {
     const response = await fetch(`${harness.url}${path}`, { method: path.endsWith('revoke') ? 'POST' : 'GET', headers: { authorization: `Bearer ${key}` } });
     const body = (await response.json()) as { error: { code: string; message: string } };
@@ -52,7 +52,7 @@ test('a malformed percent-escape in /v1/models/… and in admin paths is a 400 i
 
 test('an admin body over 1 MiB is answered 413 payload_too_large, not a reset (item 22d)', async (t) => {
   const harness = await startGatewayHarness(t);
-  const admin = harness.adminKey();
+  const admin = await harness.adminKey();
   const body = JSON.stringify({ name: 'big', limits: {}, padding: 'x'.repeat(2 * 1024 * 1024) });
   const response = await fetch(`${harness.url}/admin/teams`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body });
   assert.equal(response.status, 413);
@@ -68,7 +68,7 @@ test('an admin body over 1 MiB is answered 413 payload_too_large, not a reset (i
 
 test('the Authorization scheme is case-insensitive: "bearer" and "BEARER" work like "Bearer" (item 22h)', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
     const response = await fetch(`${harness.baseURL}/chat/completions`, {
       method: 'POST',
@@ -90,7 +90,7 @@ test('a replica URL ending in /v1 or /v1/ is normalised, not sent to /v1/v1/… 
   const probe = await startGatewayHarness(t);
   const engineUrl = probe.engines[0]?.url as string;
   const harness = await startGatewayHarness(t, { model: { replicas: [{ url: `${engineUrl}/v1/`, weight: 1, maxConcurrent: null }] } });
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   const response = await fetch(`${harness.baseURL}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -114,8 +114,8 @@ async function usageRows(harness: Awaited<ReturnType<typeof startGatewayHarness>
 
 test('401s, 413s and 500s after admission are metered; 401 rows are capped against a flood (item 22a)', async (t) => {
   const harness = await startGatewayHarness(t, { settings: { maxBodyBytes: 300_000, maxJsonDepth: 1_000_000 } });
-  const secret = harness.key('alpha');
-  const team = harness.store.getTeam('alpha')?.id;
+  const secret = await harness.key('alpha');
+  const team = (await harness.store.getTeam('alpha'))?.id;
   const post = (key: string, body: string, path = '/v1/chat/completions'): Promise<number> => fetch(`${harness.url}${path}`, {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body,
   }).then(async (response) => {
@@ -141,13 +141,13 @@ test('401s, 413s and 500s after admission are metered; 401 rows are capped again
   rows = await usageRows(harness);
   const unauthenticated = rows.filter((row) => row.status === 401).length;
   assert.ok(unauthenticated >= 60 && unauthenticated <= 64, `${unauthenticated} rows for 151 unauthenticated requests`);
-  const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminKey()}` } })).text();
+  const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${await harness.adminKey()}` } })).text();
   assert.match(metrics, /fabrik_gateway_requests_total\{model="-",team="-",status="401"\} 151/);
 });
 
 test('a 413 because the bodies gathered across connections are at their cap is metered too (item 22a)', async (t) => {
   const harness = await startGatewayHarness(t, { settings: { maxBufferedBodyBytes: 100_000 } });
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(60_000) }], max_tokens: 2 });
   const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${secret}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
   const { hostname, port } = new URL(harness.url);
@@ -159,7 +159,7 @@ test('a 413 because the bodies gathered across connections are at their cap is m
   const second = await rawExchange(harness.url, head + body.slice(0, 10), 2_000);
   assert.match(second.text, /^HTTP\/1\.1 413 /);
   const rows = await usageRows(harness);
-  assert.deepEqual(rows.map((row) => [row.status, row.error_code, row.team_id]), [[413, 'payload_too_large', harness.store.getTeam('alpha')?.id]]);
+  assert.deepEqual(rows.map((row) => [row.status, row.error_code, row.team_id]), [[413, 'payload_too_large', (await harness.store.getTeam('alpha'))?.id]]);
 });
 
 test('clients are told "upstream replica N of model M", never an engine URL or host; admins see the detail (item 22e)', async (t) => {
@@ -187,7 +187,7 @@ test('clients are told "upstream replica N of model M", never an engine URL or h
   await new Promise<void>((resolve) => closed.close(() => resolve()));
 
   const harness = await startGatewayHarness(t, { engines: 0, model: { replicas: [{ url: engineUrl, weight: 1, maxConcurrent: null }] }, settings: { retries: 0, healthCheck: { intervalMs: 60_000 } } });
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   const post = async (path: string, body: Record<string, unknown>): Promise<{ status: number; text: string }> => {
     const response = await fetch(`${harness.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, text: await response.text() };
@@ -205,12 +205,12 @@ test('clients are told "upstream replica N of model M", never an engine URL or h
   assert.match(failed.text, /upstream replica 1 of model \\"sim-llama-3-8b\\" failed with HTTP 500/);
 
   // Unreachable: the client hears which replica, the admin hears where and why.
-  const admin = harness.adminKey();
+  const admin = await harness.adminKey();
   await fetch(`${harness.url}/admin/models`, {
     method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'ghost', replicas: [engineUrl, deadUrl] }),
   });
-  harness.gateway.refresh();
+  await harness.gateway.refresh();
   const ghost = harness.gateway.registry.resolve('ghost');
   assert.ok(ghost !== undefined);
   ghost.replicas[0]!.healthy = false;
@@ -225,7 +225,7 @@ test('clients are told "upstream replica N of model M", never an engine URL or h
 
 test('a JSON body that is not an object is a 400 that says what it is', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('shapes');
+  const secret = await harness.key('shapes');
   for (const [body, what] of [['[1,2]', 'an array'], ['null', 'null'], ['"hi"', 'a string'], ['{', 'JSON']] as const) {
     const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body });
     const error = ((await response.json()) as { error: { code: string; message: string } }).error;

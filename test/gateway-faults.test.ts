@@ -23,7 +23,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 
 test('an engine killed mid-stream: a clean error, no hang; traffic moves to the healthy replica; the dead one comes back', async (t) => {
   const harness = await startGatewayHarness(t, { engines: 2, engine: { tokensPerSecond: 40 } });
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'a long story' }], max_tokens: 200, stream: true });
   let chunks = 0;
   const consumed = within((async () => {
@@ -66,7 +66,7 @@ test('an engine killed mid-stream: a clean error, no hang; traffic moves to the 
 
 test('5xx and refused connections fail over before the first byte; the circuit opens and closes again', async (t) => {
   const harness = await startGatewayHarness(t, { engines: 2, settings: { circuit: { failureThreshold: 2, cooldownMs: 60_000 }, healthCheck: { intervalMs: 60_000 } } });
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const [sick, well] = harness.engines;
   assert.ok(sick !== undefined && well !== undefined);
   sick.setFault({ mode: 'fail', status: 500 });
@@ -74,7 +74,7 @@ test('5xx and refused connections fail over before the first byte; the circuit o
   const sickReplica = harness.gateway.registry.replicas().find((replica) => replica.url === sick.url);
   assert.equal(sickReplica?.circuit, 'open');
   assert.equal(sick.stats().requests, 2, 'after two failures the open circuit keeps requests away');
-  const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminKey()}` } })).text();
+  const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${await harness.adminKey()}` } })).text();
   assert.match(metrics, /fabrik_gateway_retries_total\{model="sim-llama-3-8b"\} 2/);
 
   // Healthy again: an active check turns the circuit half-open, one probe closes it.
@@ -102,7 +102,7 @@ test('5xx and refused connections fail over before the first byte; the circuit o
 
 test('timeouts: a stalled stream ends with an error event; a silent engine is a 504', async (t) => {
   const harness = await startGatewayHarness(t, { settings: { timeouts: { idleMs: 300, firstByteMs: 300 }, retries: 0 } });
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const engine = harness.engines[0];
   assert.ok(engine !== undefined);
   engine.setFault({ mode: 'stall', afterTokens: 3 });
@@ -126,7 +126,7 @@ test('a client that disconnects aborts the engine\'s request; usage records what
   const subscriber = (message: unknown): void => void seen.push(message as UsageRecord);
   gatewayRequestChannel.subscribe(subscriber);
   t.after(() => gatewayRequestChannel.unsubscribe(subscriber));
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const engine = harness.engines[0];
   assert.ok(engine !== undefined);
   const controller = new AbortController();

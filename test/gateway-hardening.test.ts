@@ -19,7 +19,7 @@ const deepBody = (model: string, depth: number): string => `{"model":"${model}",
 
 test('max_completion_tokens: 1 beside max_tokens: 1000 reserves the larger and caps both (item 14)', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha', { teamLimits: { tokensPerMinute: 500 } });
+  const secret = await harness.key('alpha', { teamLimits: { tokensPerMinute: 500 } });
   const outcomes = await Promise.all(Array.from({ length: 50 }, (_, index) => chat(harness.url, secret, {
     model: MODEL, messages: [{ role: 'user', content: `hello ${index}` }], max_completion_tokens: 1, max_tokens: 1000,
   })));
@@ -30,7 +30,7 @@ test('max_completion_tokens: 1 beside max_tokens: 1000 reserves the larger and c
 
 test('a body nested deeper than maxJsonDepth is refused with 400 before admission and holds no slot (item 15)', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha', { teamLimits: { concurrentRequests: 3 } });
+  const secret = await harness.key('alpha', { teamLimits: { concurrentRequests: 3 } });
   for (let index = 0; index < 3; index += 1) {
     const deep = await chat(harness.url, secret, deepBody('default', 5000));
     assert.equal(deep.status, 400);
@@ -44,7 +44,7 @@ test('a body nested deeper than maxJsonDepth is refused with 400 before admissio
 test('an admitted request that fails before reaching the engine still settles its reservation (item 15)', async (t) => {
   // The depth limit lifted: re-serialising the aliased body throws after admission.
   const harness = await startGatewayHarness(t, { settings: { maxJsonDepth: 1_000_000 } });
-  const secret = harness.key('alpha', { teamLimits: { concurrentRequests: 3 } });
+  const secret = await harness.key('alpha', { teamLimits: { concurrentRequests: 3 } });
   for (let index = 0; index < 4; index += 1) {
     const deep = await chat(harness.url, secret, deepBody('default', 100_000));
     assert.equal(deep.status, 500);
@@ -89,7 +89,7 @@ test('a bad key is refused from the head, before a large body is read or allocat
 
 test('bodies gathered across connections are capped by maxBufferedBodyBytes (item 16)', async (t) => {
   const harness = await startGatewayHarness(t, { settings: { maxBufferedBodyBytes: 100_000 } });
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(60_000) }], max_tokens: 2 });
   const first = await rawClient(harness.url);
   first.socket.write(head(secret, Buffer.byteLength(body)) + body.slice(0, 10));
@@ -118,7 +118,7 @@ test('a client that half-closes during a non-streamed request stops the engine a
   const subscriber = (message: unknown): void => void seen.push(message as UsageRecord);
   gatewayRequestChannel.subscribe(subscriber);
   t.after(() => gatewayRequestChannel.unsubscribe(subscriber));
-  const secret = harness.key('alpha', { teamLimits: { concurrentRequests: 1 } });
+  const secret = await harness.key('alpha', { teamLimits: { concurrentRequests: 1 } });
   const engine = harness.engines[0];
   assert.ok(engine !== undefined);
   const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'a long answer' }], max_tokens: 200 });
@@ -150,7 +150,7 @@ test('connections are capped and an incomplete head times out in the head timeou
   // Idle connections that never send a head are closed within the head timeout too.
   await Promise.all(idle.map((client) => client.closed));
   const again = await rawClient(server.url);
-  again.socket.write(head(harness.key('alpha'), 2) + '{}');
+  again.socket.write(head(await harness.key('alpha'), 2) + '{}');
   await eventually(() => again.received().startsWith('HTTP/1.1 400'), 'a connection accepted again');
   again.socket.destroy();
 });
@@ -163,7 +163,7 @@ test('an engine answer with both content-length and transfer-encoding is refused
   t.after(() => new Promise<void>((resolve) => engine.close(() => resolve())));
   const port = (engine.address() as AddressInfo).port;
   const harness = await startGatewayHarness(t, { engines: 0, model: { replicas: [{ url: `http://127.0.0.1:${port}`, weight: 1, maxConcurrent: null }] }, settings: { retries: 0, healthCheck: { intervalMs: 60_000 } } });
-  const answer = await chat(harness.url, harness.key('alpha'), { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+  const answer = await chat(harness.url, await harness.key('alpha'), { model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
   assert.equal(answer.status, 502);
   assert.match(answer.body.error?.message ?? '', /both content-length and transfer-encoding/);
 });

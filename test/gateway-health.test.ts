@@ -36,7 +36,7 @@ async function chat(url: string, secret: string): Promise<number> {
 test('a health probe that times out while the replica has requests in flight leaves it in rotation; an idle silent one is taken out', async (t) => {
   const engine = await slowEngine(t, 1_500);
   const harness = await startGatewayHarness(t, { engines: 0, model: { replicas: [{ url: engine, weight: 1, maxConcurrent: null }] }, settings: { healthCheck: { intervalMs: 100, timeoutMs: 200 } } });
-  const secret = harness.key('busy');
+  const secret = await harness.key('busy');
   // Two requests 600 ms apart: several probes time out in between, all while the first is in flight.
   const first = chat(harness.url, secret);
   await new Promise((resolve) => setTimeout(resolve, 600));

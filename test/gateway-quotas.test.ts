@@ -40,7 +40,7 @@ const LIMIT = 2000;
 
 test('500 concurrent requests against a tokens/min limit never admit more than the limit', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha', { teamLimits: { tokensPerMinute: LIMIT } });
+  const secret = await harness.key('alpha', { teamLimits: { tokensPerMinute: LIMIT } });
   const result = summarize(await burst([harness.url], secret, 500));
   t.diagnostic(`one process: ${result.admitted} admitted, ${result.refused} refused, ${result.tokens} tokens of ${LIMIT}`);
   assert.deepEqual(result.other, []);
@@ -48,13 +48,13 @@ test('500 concurrent requests against a tokens/min limit never admit more than t
   assert.ok(result.tokens >= LIMIT * 0.75, `the limit is used, not refused early: ${result.tokens} of ${LIMIT}`);
   assert.ok(result.refused > 0);
   const second = Math.floor(Date.now() / 1000);
-  const team = harness.store.getTeam('alpha');
-  assert.ok(harness.store.quotaCommitted(`team:${team?.id}`, 'tokens_minute', second - 59).committed <= LIMIT);
+  const team = (await harness.store.getTeam('alpha'));
+  assert.ok((await harness.store.quotaCommitted(`team:${team?.id}`, 'tokens_minute', second - 59)).committed <= LIMIT);
 });
 
 test('two fabrik processes sharing one store never admit more than the limit together', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha', { teamLimits: { tokensPerMinute: LIMIT } });
+  const secret = await harness.key('alpha', { teamLimits: { tokensPerMinute: LIMIT } });
   const children: ChildProcess[] = [];
   t.after(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -96,14 +96,14 @@ test('two fabrik processes sharing one store never admit more than the limit tog
     await once(child, 'exit');
   }
   // SIGTERM wrote what each had metered.
-  const rows = harness.store.queryUsage({ groupBy: [] });
+  const rows = (await harness.store.queryUsage({ groupBy: [] }));
   assert.equal(rows[0]?.requests, 500);
   assert.equal((rows[0]?.promptTokens ?? 0) + (rows[0]?.completionTokens ?? 0), result.tokens);
 });
 
 test('a stream that reaches the quota is ended there with a clear final event; 429s carry their headers', async (t) => {
   const harness = await startGatewayHarness(t);
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha', { teamLimits: { tokensPerMinute: 60 } }), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha', { teamLimits: { tokensPerMinute: 60 } }), maxRetries: 0 });
   const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 100, stream: true });
   let chunks = 0;
   await assert.rejects(async () => {
@@ -116,7 +116,7 @@ test('a stream that reaches the quota is ended there with a clear final event; 4
   });
   assert.ok(chunks > 10 && chunks < 60, `the answer went on until the cap: ${chunks} chunks`);
 
-  const limited = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('beta', { keyLimits: { requestsPerMinute: 2 } }), maxRetries: 0 });
+  const limited = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('beta', { keyLimits: { requestsPerMinute: 2 } }), maxRetries: 0 });
   for (let index = 0; index < 2; index += 1) await limited.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 1 });
   await assert.rejects(limited.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 1 }), (error: unknown) => {
     assert.ok(error instanceof OpenAI.RateLimitError);
@@ -131,7 +131,7 @@ test('a stream that reaches the quota is ended there with a clear final event; 4
 
 test('usage and quotas survive a restart', async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha', { teamLimits: { tokensPerDay: 100 } });
+  const secret = await harness.key('alpha', { teamLimits: { tokensPerDay: 100 } });
   const client = new OpenAI({ baseURL: harness.baseURL, apiKey: secret, maxRetries: 0 });
   let admitted = 0;
   for (;;) {
@@ -148,15 +148,15 @@ test('usage and quotas survive a restart', async (t) => {
 
   // A new process: its own connection to the same file, a fresh gateway.
   const store = openSqliteControlStore(harness.storeOptions);
-  const gateway = createGateway({ store, models: [{ name: MODEL, aliases: [], upstreamModel: MODEL, replicas: [{ url: harness.engines[0]?.url ?? '', weight: 1, maxConcurrent: null }], prices: { input: 0, output: 0 }, maxOutputTokens: 256 }] });
+  const gateway = await createGateway({ store, models: [{ name: MODEL, aliases: [], upstreamModel: MODEL, replicas: [{ url: harness.engines[0]?.url ?? '', weight: 1, maxConcurrent: null }], prices: { input: 0, output: 0 }, maxOutputTokens: 256 }] });
   const server = await startServer({ host: '127.0.0.1', port: 0, gateway });
   t.after(async () => {
     await server.close(100);
-    store.close();
+    await store.close();
   });
   const again = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: secret, maxRetries: 0 });
   await assert.rejects(again.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 30 }), (error: unknown) => error instanceof OpenAI.RateLimitError && error.code === 'quota_exceeded');
-  const rows = store.queryUsage({ teamId: store.getTeam('alpha')?.id as string, groupBy: ['team'] });
+  const rows = (await store.queryUsage({ teamId: (await store.getTeam('alpha'))?.id as string, groupBy: ['team'] }));
   assert.equal(rows[0]?.requests, admitted + 1);
   assert.ok((rows[0]?.promptTokens ?? 0) + (rows[0]?.completionTokens ?? 0) <= 100);
 });

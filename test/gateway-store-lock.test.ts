@@ -23,8 +23,8 @@ function percentile(values: number[], fraction: number): number {
 
 test('a write lock held by another process does not stall the gateway; metering lands afterwards; quotas degrade to the leases in hand', async (t) => {
   const harness = await startGatewayHarness(t);
-  const free = harness.key('free');
-  const metered = harness.key('metered', { teamLimits: { tokensPerDay: DAY_LIMIT } });
+  const free = await harness.key('free');
+  const metered = await harness.key('metered', { teamLimits: { tokensPerDay: DAY_LIMIT } });
   let sent = 0;
   const chat = async (secret: string): Promise<{ status: number; code: string | null; retryAfter: string | null; tokens: number; ms: number }> => {
     const started = performance.now();
@@ -100,9 +100,9 @@ test('a write lock held by another process does not stall the gateway; metering 
 
   // Every request, including those answered while the store was locked, is metered once.
   await harness.gateway.flush();
-  const rows = harness.store.queryUsage({ groupBy: [] });
+  const rows = (await harness.store.queryUsage({ groupBy: [] }));
   assert.equal(rows[0]?.requests, sent);
-  assert.equal(harness.gateway.store.queryUsage({ groupBy: ['team'] }).find((row) => row.teamName === 'metered')?.requests, meteredResults.length + 2);
-  const team = harness.store.getTeam('metered');
-  assert.ok(harness.store.quotaCommitted(`team:${team?.id}`, 'tokens_day', Math.floor(Date.now() / 86_400_000)).committed <= DAY_LIMIT);
+  assert.equal((await harness.gateway.store.queryUsage({ groupBy: ['team'] })).find((row) => row.teamName === 'metered')?.requests, meteredResults.length + 2);
+  const team = (await harness.store.getTeam('metered'));
+  assert.ok((await harness.store.quotaCommitted(`team:${team?.id}`, 'tokens_day', Math.floor(Date.now() / 86_400_000))).committed <= DAY_LIMIT);
 });

@@ -10,7 +10,7 @@ const HAS_CURL = spawnSync('curl', ['--version']).status === 0;
 
 test('the official openai SDK, unmodified but for baseURL and apiKey, works through the gateway', async (t) => {
   const harness = await startGatewayHarness(t);
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha'), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha'), maxRetries: 0 });
   const seen: UsageRecord[] = [];
   const subscriber = (message: unknown): void => void seen.push(message as UsageRecord);
   gatewayRequestChannel.subscribe(subscriber);
@@ -75,7 +75,7 @@ test('the official openai SDK, unmodified but for baseURL and apiKey, works thro
     });
     const stranger = new OpenAI({ baseURL: harness.baseURL, apiKey: 'fk-not-a-real-key', maxRetries: 0 });
     await assert.rejects(stranger.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }), (error: unknown) => error instanceof OpenAI.AuthenticationError && error.code === 'authentication_failed');
-    const narrow = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha', { models: ['other-model'] }), maxRetries: 0 });
+    const narrow = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha', { models: ['other-model'] }), maxRetries: 0 });
     await assert.rejects(narrow.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError && error.code === 'permission_denied');
     // The engine's own 400 (no messages) reaches the client in the OpenAI shape.
     await assert.rejects(client.chat.completions.create({ model: MODEL } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming), (error: unknown) => {
@@ -83,14 +83,14 @@ test('the official openai SDK, unmodified but for baseURL and apiKey, works thro
       assert.match(error.message, /messages/);
       return true;
     });
-    const expired = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha', { expiresAt: Date.now() + 300 }), maxRetries: 0 });
+    const expired = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha', { expiresAt: Date.now() + 300 }), maxRetries: 0 });
     await new Promise((resolve) => setTimeout(resolve, 350));
     await assert.rejects(expired.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError && /expired/.test(error.message));
   });
 
   await t.test('metering: every request recorded, with one audit entry per batch naming request ids', async () => {
     await harness.gateway.flush();
-    const rows = harness.store.queryUsage({ groupBy: ['model'] });
+    const rows = (await harness.store.queryUsage({ groupBy: ['model'] }));
     const total = rows.reduce((sum, row) => sum + row.requests, 0);
     assert.equal(total, seen.length);
     const chatRecord = seen.find((record) => record.endpoint === 'chat' && record.status === 200 && !record.stream);
@@ -100,15 +100,15 @@ test('the official openai SDK, unmodified but for baseURL and apiKey, works thro
     assert.equal(chatRecord.costMicros, Math.round(chatRecord.promptTokens * 0.5 + chatRecord.completionTokens * 1.5));
     const streamed = seen.find((record) => record.stream && record.status === 200);
     assert.ok(streamed?.ttftMs !== null && streamed?.ttftMs !== undefined && streamed.ttftMs >= 0);
-    const entries = harness.store.audit.list({ limit: 1000 }).filter((entry) => entry.action === 'gateway.requests');
+    const entries = (await harness.store.audit.list({ limit: 1000 })).filter((entry) => entry.action === 'gateway.requests');
     const ids = entries.flatMap((entry) => entry.subjects);
     for (const record of seen) assert.ok(ids.includes(record.requestId), `audit names ${record.requestId}`);
     assert.ok(!JSON.stringify(entries).includes('Say hello'), 'no prompt text in the audit log');
-    assert.ok(harness.store.audit.verify().ok);
+    assert.ok((await harness.store.audit.verify()).ok);
   });
 
   await t.test('/metrics is Prometheus text', async () => {
-    const text = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${harness.adminKey()}` } })).text();
+    const text = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${await harness.adminKey()}` } })).text();
     assert.match(text, /fabrik_gateway_requests_total\{model="sim-llama-3-8b",team="alpha",status="200"\} \d+/);
     assert.match(text, /fabrik_gateway_request_duration_seconds_bucket\{model="sim-llama-3-8b",le="\+Inf"\} \d+/);
     assert.match(text, /fabrik_gateway_time_to_first_token_seconds_count\{model="sim-llama-3-8b"\} [1-9]/);
@@ -132,10 +132,10 @@ test('/metrics needs an admin key by default; metricsAuth: false (--metrics-publ
     }).on('error', reject);
   });
   assert.equal((await scrape(null)).status, 401);
-  const team = await scrape(harness.key('alpha'));
+  const team = await scrape(await harness.key('alpha'));
   assert.equal(team.status, 403);
   assert.match(team.text, /not an admin key/);
-  const admin = await scrape(harness.adminKey());
+  const admin = await scrape(await harness.adminKey());
   assert.equal(admin.status, 200);
   assert.match(admin.text, /fabrik_gateway_requests_total|# TYPE/);
   // The harness's own server (no key sent) is closed too; one started with metricsAuth: false is open.
@@ -153,7 +153,7 @@ test('/metrics needs an admin key by default; metricsAuth: false (--metrics-publ
 
 test('curl works too: plain, streamed, and errors', { skip: HAS_CURL ? false : 'curl is not installed' }, async (t) => {
   const harness = await startGatewayHarness(t);
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   const curl = (body: string, extra: string[] = []): Promise<{ status: number; stdout: string }> => new Promise((resolve) => {
     // Run asynchronously: the gateway lives on this process's event loop.
     import('node:child_process').then(({ execFile }) => {
@@ -178,7 +178,7 @@ test('curl works too: plain, streamed, and errors', { skip: HAS_CURL ? false : '
 
 test('the admin API manages teams, keys and models with an admin key; a revoked key stops working', async (t) => {
   const harness = await startGatewayHarness(t);
-  const admin = harness.adminKey();
+  const admin = await harness.adminKey();
   const call = async (method: string, path: string, body?: unknown, key = admin): Promise<{ status: number; json: Record<string, unknown> }> => {
     const response = await fetch(`${harness.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
@@ -221,14 +221,14 @@ test('the admin API manages teams, keys and models with an admin key; a revoked 
 
   assert.equal((await call('POST', `/admin/keys/${keyId}/revoke`)).status, 200);
   await assert.rejects(client.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
-  assert.deepEqual(harness.store.audit.list({ limit: 100 }).map((entry) => entry.action).filter((action) => action !== 'gateway.requests'),
+  assert.deepEqual((await harness.store.audit.list({ limit: 100 })).map((entry) => entry.action).filter((action) => action !== 'gateway.requests'),
     ['key.create', 'team.create', 'key.create', 'model.add', 'model.remove', 'key.revoke']);
 });
 
 test('prompts and responses are logged only for a team that opted in', async (t) => {
   const harness = await startGatewayHarness(t);
-  const quiet = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('quiet'), maxRetries: 0 });
-  const loud = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('loud', { logPayloads: true }), maxRetries: 0 });
+  const quiet = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('quiet'), maxRetries: 0 });
+  const loud = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('loud', { logPayloads: true }), maxRetries: 0 });
   await quiet.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'secret plan A' }], max_tokens: 3 });
   await loud.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'public plan B' }], max_tokens: 3 });
   await harness.gateway.flush();
@@ -243,7 +243,7 @@ test('prompts and responses are logged only for a team that opted in', async (t)
 
 test('a request body over the limit is refused with 413 before it is read', async (t) => {
   const harness = await startGatewayHarness(t, { settings: { maxBodyBytes: 2048 } });
-  const secret = harness.key('alpha');
+  const secret = await harness.key('alpha');
   const response = await fetch(`${harness.baseURL}/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
@@ -259,7 +259,7 @@ test('an engine that reports no usage: the gateway counts the tokens itself (cl1
   const subscriber = (message: unknown): void => void seen.push(message as UsageRecord);
   gatewayRequestChannel.subscribe(subscriber);
   t.after(() => gatewayRequestChannel.unsubscribe(subscriber));
-  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: harness.key('alpha', { teamLimits: { tokensPerMinute: 100_000 } }), maxRetries: 0 });
+  const client = new OpenAI({ baseURL: harness.baseURL, apiKey: await harness.key('alpha', { teamLimits: { tokensPerMinute: 100_000 } }), maxRetries: 0 });
   const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count me, please.' }], max_tokens: 12 });
   assert.equal(plain.usage, undefined);
   const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Count me, please.' }], max_tokens: 12, stream: true });
@@ -302,7 +302,7 @@ test('HTTPS: the server takes a PEM certificate and key', { skip: spawnSync('ope
     }).on('error', reject).end(body ?? undefined);
   });
   // The fast path (a chat completion) and node:http (/health) on TLS, both on one kept-alive connection.
-  const chat = await call('POST', '/v1/chat/completions', JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 }), { authorization: `Bearer ${harness.key('tls')}`, 'content-type': 'application/json' });
+  const chat = await call('POST', '/v1/chat/completions', JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 }), { authorization: `Bearer ${await harness.key('tls')}`, 'content-type': 'application/json' });
   assert.equal(chat.status, 200, chat.body);
   assert.equal((JSON.parse(chat.body) as { usage: { completion_tokens: number } }).usage.completion_tokens, 3);
   assert.equal((await call('GET', '/health', null)).status, 200);

@@ -75,7 +75,7 @@ const CHAT = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 
 
 test('pipelined requests are answered in order; a GET on the same connection hands it to node:http, which answers the rest', async (t) => {
   const harness = await startGatewayHarness(t);
-  const key = harness.key('pipeline');
+  const key = await harness.key('pipeline');
   const stream = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, stream: true });
   const bytes = post('/v1/chat/completions', CHAT, key) + post('/v1/chat/completions', stream, key) + `GET /v1/models HTTP/1.1\r\nhost: fabrik\r\nauthorization: Bearer ${key}\r\n\r\n` + post('/v1/chat/completions', CHAT, key);
   const { responses, closed } = await exchange(t, harness.url, [bytes], 4);
@@ -94,7 +94,7 @@ test('pipelined requests are answered in order; a GET on the same connection han
 
 test('a request split across many small writes is read whole', async (t) => {
   const harness = await startGatewayHarness(t);
-  const bytes = Buffer.from(post('/v1/chat/completions', CHAT, harness.key('split')));
+  const bytes = Buffer.from(post('/v1/chat/completions', CHAT, await harness.key('split')));
   const pieces: Buffer[] = [];
   for (let offset = 0; offset < bytes.length; offset += 7) pieces.push(bytes.subarray(offset, offset + 7));
   const { responses } = await exchange(t, harness.url, pieces, 1, { gapMs: 1 });
@@ -103,7 +103,7 @@ test('a request split across many small writes is read whole', async (t) => {
 
 test('a large body arriving over many reads is gathered whole, and the next request on the connection follows', async (t) => {
   const harness = await startGatewayHarness(t);
-  const key = harness.key('large');
+  const key = await harness.key('large');
   const content = 'factory '.repeat(256 * 1024);
   const large = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 2 });
   const bytes = Buffer.from(post('/v1/chat/completions', large, key) + post('/v1/chat/completions', CHAT, key));
@@ -117,7 +117,7 @@ test('a large body arriving over many reads is gathered whole, and the next requ
 
 test('chunked request bodies and Expect: 100-continue are served by node:http', async (t) => {
   const harness = await startGatewayHarness(t);
-  const key = harness.key('chunked');
+  const key = await harness.key('chunked');
   const chunked = ['POST /v1/chat/completions HTTP/1.1', 'host: fabrik', 'content-type: application/json', 'transfer-encoding: chunked', `authorization: Bearer ${key}`, '', `${Buffer.byteLength(CHAT).toString(16)}`, CHAT, '0', '', ''].join('\r\n');
   const first = await exchange(t, harness.url, [chunked], 1);
   assert.equal(first.responses[0]?.status, 200, first.responses[0]?.body);
@@ -128,7 +128,7 @@ test('chunked request bodies and Expect: 100-continue are served by node:http', 
 
 test('malformed heads get node:http\'s 400; a declared body over the limit gets 413 and a close', async (t) => {
   const harness = await startGatewayHarness(t, { settings: { maxBodyBytes: 1000 } });
-  const key = harness.key('bad');
+  const key = await harness.key('bad');
   const malformed = await exchange(t, harness.url, ['POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 2\nx: y\r\n\r\n{}'], 1);
   assert.equal(malformed.responses[0]?.status, 400);
   const big = await exchange(t, harness.url, [post('/v1/chat/completions', 'x'.repeat(2000), key)], 1);

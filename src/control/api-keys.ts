@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApiKeyRecord, ControlStore, KeyRole } from '../store/core/control-store.ts';
+import type { ApiKeyRecord, KeyRole, TenantStore } from '../store/core/control-store.ts';
 import { FabrikError } from '../shared/errors.ts';
 import type { Limits } from './limits.ts';
 
@@ -23,11 +23,11 @@ export interface CreateApiKeyInput {
 }
 
 /** Makes a key: 192 random bits shown once as `fk-…`, stored only as a hash. */
-export function createApiKey(store: ControlStore, input: CreateApiKeyInput, actor: string, now = Date.now()): { key: ApiKeyRecord; secret: string } {
+export async function createApiKey(store: TenantStore, input: CreateApiKeyInput, actor: string, now = Date.now()): Promise<{ key: ApiKeyRecord; secret: string }> {
   const role = input.role ?? 'user';
   let teamId: string | null = null;
   if (input.team !== null) {
-    const team = store.getTeam(input.team);
+    const team = await store.getTeam(input.team);
     if (team === null) throw new FabrikError('not_found', `team "${input.team}" does not exist; create it with \`fabrik team create ${input.team}\``, { param: 'team' });
     teamId = team.id;
   } else if (role !== 'admin') {
@@ -37,7 +37,7 @@ export function createApiKey(store: ControlStore, input: CreateApiKeyInput, acto
     throw new FabrikError('invalid_option', `expires must be in the future; got ${new Date(input.expiresAt).toISOString()}`, { param: 'expires' });
   }
   const secret = `fk-${randomBytes(24).toString('base64url')}`;
-  const key = store.createKey({
+  const key = await store.createKey({
     teamId,
     name: input.name ?? (role === 'admin' ? 'admin' : 'default'),
     prefix: secret.slice(0, PREFIX_LENGTH),

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, ControlStore, TeamRecord } from '../store/core/control-store.ts';
+import type { ApiKeyRecord, TeamRecord, TenantStore } from '../store/core/control-store.ts';
 import { FabrikError } from '../shared/errors.ts';
 import { hashApiKey } from './api-keys.ts';
 import type { Limits } from './limits.ts';
@@ -26,29 +26,35 @@ export interface KeyDirectory {
   /** The principal for an `Authorization: Bearer fk-…` header (or a bare key); throws authentication_failed. */
   authenticate(authorization: string | undefined, now?: number): Principal;
   team(id: string): TeamRecord | undefined;
-  /** Reloads when the store changed since the last load; returns true when it did. */
-  refresh(): boolean;
+  /** Reloads when the store changed since the last load; resolves true when it did. Authentication never waits for it. */
+  refresh(): Promise<boolean>;
   readonly size: number;
 }
 
-export function createKeyDirectory(store: ControlStore): KeyDirectory {
+/** Loads the keys and teams of the store into a directory. */
+export async function createKeyDirectory(store: TenantStore): Promise<KeyDirectory> {
   let revision = -1;
   let byHash = new Map<string, Principal>();
   // Header → principal, so a known key costs a Map lookup instead of a SHA-256; emptied on every reload.
   let byHeader = new Map<string, Principal>();
   let teams = new Map<string, TeamRecord>();
 
-  const load = (): void => {
-    revision = store.revision();
-    teams = new Map(store.listTeams().map((team) => [team.id, team]));
-    byHash = new Map();
-    byHeader = new Map();
-    for (const key of store.listKeys()) {
-      const team = key.teamId === null ? null : teams.get(key.teamId) ?? null;
+  // Loads run one after another, so a refresh asked for after a change always reads after it.
+  let loading: Promise<unknown> = Promise.resolve();
+
+  const load = async (): Promise<boolean> => {
+    const current = await store.revision();
+    if (current === revision) return false;
+    // Read everything first, then swap: authentication in between keeps using the previous load.
+    const [teamList, keyList] = [await store.listTeams(), await store.listKeys()];
+    const nextTeams = new Map(teamList.map((team) => [team.id, team]));
+    const nextByHash = new Map<string, Principal>();
+    for (const key of keyList) {
+      const team = key.teamId === null ? null : nextTeams.get(key.teamId) ?? null;
       const quotaScopes: Array<{ scope: string; limits: Limits }> = [];
       if (team !== null && Object.keys(team.limits).length > 0) quotaScopes.push({ scope: `team:${team.id}`, limits: team.limits });
       if (Object.keys(key.limits).length > 0) quotaScopes.push({ scope: `key:${key.id}`, limits: key.limits });
-      byHash.set(key.hash, {
+      nextByHash.set(key.hash, {
         key,
         team,
         models: key.models === null ? null : new Set(key.models),
@@ -56,8 +62,13 @@ export function createKeyDirectory(store: ControlStore): KeyDirectory {
         quotaScopes,
       });
     }
+    revision = current;
+    teams = nextTeams;
+    byHash = nextByHash;
+    byHeader = new Map();
+    return true;
   };
-  load();
+  await load();
 
   return {
     authenticate(authorization, now = Date.now()) {
@@ -82,9 +93,9 @@ export function createKeyDirectory(store: ControlStore): KeyDirectory {
     },
     team: (id) => teams.get(id),
     refresh() {
-      if (store.revision() === revision) return false;
-      load();
-      return true;
+      const next = loading.then(load);
+      loading = next.catch(() => undefined);
+      return next;
     },
     get size() {
       return byHash.size;

@@ -1,4 +1,4 @@
-import type { ControlStore, UsageAggregate, UsageQuery } from '../store/core/control-store.ts';
+import type { TenantStore, UsageAggregate, UsageQuery, UsageStore } from '../store/core/control-store.ts';
 import { FabrikError } from '../shared/errors.ts';
 
 export interface UsageReportRow extends Omit<UsageAggregate, 'costMicros'> {
@@ -16,15 +16,15 @@ export interface UsageReport {
 }
 
 /** Metered usage aggregated for `fabrik usage` and GET /admin/usage; `team` may be a name or an id. */
-export function usageReport(store: ControlStore, query: Omit<UsageQuery, 'teamId'> & { team?: string }): UsageReport {
+export async function usageReport(store: Pick<TenantStore, 'getTeam'> & UsageStore, query: Omit<UsageQuery, 'teamId'> & { team?: string }): Promise<UsageReport> {
   let teamId: string | undefined;
   if (query.team !== undefined) {
-    const team = store.getTeam(query.team);
+    const team = await store.getTeam(query.team);
     if (team === null) throw new FabrikError('not_found', `team "${query.team}" does not exist`, { param: 'team' });
     teamId = team.id;
   }
   const groupBy = query.groupBy ?? ['team', 'model'];
-  const aggregates = store.queryUsage({
+  const aggregates = await store.queryUsage({
     ...(query.since === undefined ? {} : { since: query.since }),
     ...(query.until === undefined ? {} : { until: query.until }),
     ...(teamId === undefined ? {} : { teamId }),

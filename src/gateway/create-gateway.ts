@@ -19,7 +19,7 @@ import { resolveGatewaySettings, type DeepPartial, type GatewaySettings } from '
 import { startHealthChecks, type HealthChecker } from './core/health-checker.ts';
 import type { ModelDefinition } from './core/model-definition.ts';
 import { createModelRegistry, type ModelRegistry } from './core/model-registry.ts';
-import { createQuotaLimiter, type QuotaLimiter, type Reservation } from './core/quota-limiter.ts';
+import { createQuotaLimiter, type Admission, type QuotaLimiter, type Refusal, type Reservation } from './core/quota-limiter.ts';
 import type { ModelRoute } from './core/replica-pool.ts';
 import { createUpstreamPools } from './upstreams/upstream-pools.ts';
 import { createUsageRecorder, type UsageRecorder } from './core/usage-recorder.ts';
@@ -53,7 +53,7 @@ export interface Gateway {
   /** Prometheus text for /metrics. */
   renderMetrics(): string;
   /** Re-reads keys, teams and models when the store changed (runs on a timer too). */
-  refresh(): void;
+  refresh(): Promise<void>;
   checkHealth(): Promise<void>;
   /** Writes the metered usage recorded so far. */
   flush(): Promise<void>;
@@ -74,7 +74,8 @@ const INCLUDE_USAGE = Buffer.from('"stream_options":{"include_usage":true},');
 const UNAUTHENTICATED_ROWS_PER_SECOND = 1;
 const UNAUTHENTICATED_BURST = 60;
 
-export function createGateway(options: GatewayOptions): Gateway {
+/** Builds the gateway over a control store, loading its keys, teams and models first. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { store } = options;
   const settings = resolveGatewaySettings(options.settings);
   const staticModels = options.models ?? [];
@@ -83,13 +84,13 @@ export function createGateway(options: GatewayOptions): Gateway {
   let requestCount = 0;
   const created = Math.floor(Date.now() / 1000);
 
-  const directory = createKeyDirectory(store);
+  const directory = await createKeyDirectory(store);
   const { timeouts } = settings;
   const pools = createUpstreamPools({
     connectTimeoutMs: timeouts.connectMs,
     shortestTimeoutMs: Math.min(timeouts.connectMs, timeouts.firstByteMs, timeouts.idleMs, settings.healthCheck.timeoutMs),
   });
-  const registry = createModelRegistry([...staticModels, ...store.listModels()], pools);
+  const registry = createModelRegistry([...staticModels, ...(await store.listModels())], pools);
   const limiter = createQuotaLimiter(store, { holder });
   const metrics: GatewayMetrics = createGatewayMetrics();
   const recorder: UsageRecorder = createUsageRecorder({
@@ -99,24 +100,23 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   const health: HealthChecker = startHealthChecks(registry, settings.healthCheck);
 
-  const refresh = (): void => {
-    if (directory.refresh()) registry.update([...staticModels, ...store.listModels()]);
+  const refresh = async (): Promise<void> => {
+    if (await directory.refresh()) registry.update([...staticModels, ...(await store.listModels())]);
   };
+  let refreshing = false;
   const refreshTimer = setInterval(() => {
-    try {
-      refresh();
-    } catch {
+    // A slow store must not pile refreshes up behind each other.
+    if (refreshing) return;
+    refreshing = true;
+    refresh().catch(() => {
       // The store is busy: the next tick tries again.
-    }
+    }).finally(() => {
+      refreshing = false;
+    });
   }, settings.refreshMs);
   refreshTimer.unref();
-  const quotaTimer = setInterval(() => {
-    try {
-      limiter.tick();
-    } catch {
-      // Pending returns stay queued until a tick gets the lock.
-    }
-  }, 1000);
+  // A tick never rejects: pending returns stay queued until one gets the lock.
+  const quotaTimer = setInterval(() => void limiter.tick(), 1000);
   quotaTimer.unref();
 
   const record = (usage: UsageRecord, principal: Principal | null, payload?: { request: string; response: string }, modelLabel = usage.model): void => {
@@ -135,7 +135,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   /** Meters and answers a request refused before it reached an engine. */
-  const refuse = (response: HttpResponse, error: unknown, context: { id: string; arrived: number; started: number; principal: Principal; model: string; resolved: boolean; endpoint: string; stream: boolean }, headers: ReadonlyArray<[string, string]> = []): void => {
+  const refuse = (response: HttpResponse, error: unknown, context: RefusalContext, headers: ReadonlyArray<[string, string]> = []): void => {
     const fabrik = sendError(response, error, headers);
     record({
       requestId: context.id, time: context.arrived, teamId: context.principal.team?.id ?? null, keyId: context.principal.key.id, model: context.model, replica: null,
@@ -213,7 +213,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const admit = (response: HttpResponse, endpoint: Endpoint, path: string, principal: Principal, body: Buffer, started: number, arrived: number): void => {
     const id = `${requestTag}${(++requestCount).toString(36)}`;
-    const context = { id, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false };
+    const context: RefusalContext = { id, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false };
     let parsed: Record<string, unknown>;
     if (exceedsJsonDepth(body, settings.maxJsonDepth)) {
       refuse(response, new FabrikError('invalid_request', `the request body nests objects and arrays deeper than the limit of ${settings.maxJsonDepth}`, { param: 'body' }), context);
@@ -258,44 +258,61 @@ export function createGateway(options: GatewayOptions): Gateway {
     const requestedMax = readPositiveInteger(parsed.max_tokens);
     const requested = requestedCompletion === null ? requestedMax : requestedMax === null ? requestedCompletion : Math.max(requestedCompletion, requestedMax);
     const choices = endpoint === 'embeddings' ? 1 : readPositiveInteger(parsed.n) ?? 1;
-    let reservation: Reservation | null = null;
-    let cap: number | null = null;
-    let upstreamMaxTokens: number | null = null;
     let promptEstimate: number | null = null;
-    let headers: ReadonlyArray<[string, string]> = [];
     if (scopes.length > 0) {
       const countsTokens = limiter.countsTokens(scopes);
       if (countsTokens) promptEstimate = estimatePromptTokens(endpoint, parsed);
       const completionReserve = endpoint === 'embeddings' ? 0 : (requested ?? route.definition.maxOutputTokens) * choices;
-      let admission;
+      let admission: Admission | Refusal | Promise<Admission | Refusal>;
       try {
         admission = limiter.admit({ scopes, promptTokens: promptEstimate ?? 0, completionTokens: completionReserve, prices: route.definition.prices });
       } catch (error) {
         refuse(response, error, context);
         return;
       }
-      if (!admission.ok) {
-        refuse(response, admission.error, context, admission.headers);
-        return;
-      }
-      reservation = admission.reservation;
-      headers = admission.headers;
-      const allowance = admission.completionAllowance;
-      if (allowance !== null && endpoint !== 'embeddings') {
-        const perChoice = Math.max(1, Math.floor(allowance / choices));
-        if (allowance < completionReserve) {
-          cap = perChoice;
-          upstreamMaxTokens = perChoice;
-        } else if (requested === null) {
-          // The reservation assumed the model's maxOutputTokens: make the engine keep to it.
-          upstreamMaxTokens = perChoice;
-        } else if (requestedCompletion !== null && requestedMax !== null && requestedCompletion !== requestedMax) {
-          // The two fields disagree: both are set to the larger, which is what was reserved.
-          upstreamMaxTokens = requested;
+      const admitted = (result: Admission | Refusal): void => {
+        if (!result.ok) {
+          refuse(response, result.error, context, result.headers);
+          return;
         }
+        let cap: number | null = null;
+        let upstreamMaxTokens: number | null = null;
+        const allowance = result.completionAllowance;
+        if (allowance !== null && endpoint !== 'embeddings') {
+          const perChoice = Math.max(1, Math.floor(allowance / choices));
+          if (allowance < completionReserve) {
+            cap = perChoice;
+            upstreamMaxTokens = perChoice;
+          } else if (requested === null) {
+            // The reservation assumed the model's maxOutputTokens: make the engine keep to it.
+            upstreamMaxTokens = perChoice;
+          } else if (requestedCompletion !== null && requestedMax !== null && requestedCompletion !== requestedMax) {
+            // The two fields disagree: both are set to the larger, which is what was reserved.
+            upstreamMaxTokens = requested;
+          }
+        }
+        forward(response, { endpoint, path, principal, body, started, arrived, parsed, model, route, stream, promptEstimate }, context, result.reservation, result.headers, cap, upstreamMaxTokens);
+      };
+      // Only a request the local slices cannot cover waits, for one refill shared with the others short now.
+      if (admission instanceof Promise) {
+        admission.then(admitted, (error: unknown) => refuse(response, error, context)).catch(() => {
+          // forward() rethrows only after the exchange finished: nothing is left to answer.
+          response.destroy();
+        });
       }
+      else admitted(admission);
+      return;
     }
+    forward(response, { endpoint, path, principal, body, started, arrived, parsed, model, route, stream, promptEstimate }, context, null, [], null, null);
+  };
 
+  /** Sends an admitted request to an engine and meters it when it finishes. */
+  const forward = (
+    response: HttpResponse, request: ParsedRequest, context: RefusalContext,
+    reservation: Reservation | null, headers: ReadonlyArray<[string, string]>, cap: number | null, upstreamMaxTokens: number | null,
+  ): void => {
+    const { endpoint, path, principal, body, started, arrived, parsed, model, route, stream, promptEstimate } = request;
+    const { id } = context;
     // From here the reservation is held: every way out must settle it (the catch below, or finish).
     let forwarding: Exchange | null = null;
     try {
@@ -473,7 +490,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clearInterval(quotaTimer);
       health.stop();
       try {
-        limiter.close();
+        await limiter.close();
       } catch {
         // Unreturned slices expire with their window.
       }
@@ -481,6 +498,34 @@ export function createGateway(options: GatewayOptions): Gateway {
       pools.close();
     },
   };
+}
+
+/** What a refusal is metered with. */
+interface RefusalContext {
+  id: string;
+  arrived: number;
+  started: number;
+  principal: Principal;
+  model: string;
+  resolved: boolean;
+  endpoint: string;
+  stream: boolean;
+}
+
+/** An inference request that passed authentication, parsing and model resolution. */
+interface ParsedRequest {
+  endpoint: Endpoint;
+  path: string;
+  principal: Principal;
+  body: Buffer;
+  started: number;
+  arrived: number;
+  parsed: Record<string, unknown>;
+  /** The model name as the client sent it. */
+  model: string;
+  route: ModelRoute;
+  stream: boolean;
+  promptEstimate: number | null;
 }
 
 function mayUse(principal: Principal, route: ModelRoute): boolean {

@@ -8,15 +8,14 @@ import { createGateway, type Gateway } from '../../src/gateway/create-gateway.ts
 import type { DeepPartial, GatewaySettings } from '../../src/gateway/core/gateway-settings.ts';
 import type { ModelDefinition } from '../../src/gateway/core/model-definition.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
-import type { ControlStore } from '../../src/store/core/control-store.ts';
-import { openSqliteControlStore, type SqliteControlStoreOptions } from '../../src/store/sqlite/sqlite-control-store.ts';
+import { openSqliteControlStore, type SqliteControlStore, type SqliteControlStoreOptions } from '../../src/store/sqlite/sqlite-control-store.ts';
 
 export const MODEL = 'sim-llama-3-8b';
 
 export interface GatewayHarness {
   home: string;
   storeOptions: SqliteControlStoreOptions;
-  store: ControlStore;
+  store: SqliteControlStore;
   engines: EngineSim[];
   gateway: Gateway;
   server: RunningServer;
@@ -24,8 +23,8 @@ export interface GatewayHarness {
   baseURL: string;
   url: string;
   /** A team (created on demand) and a fresh key for it; returns the secret. */
-  key(team: string, options?: { teamLimits?: Limits; keyLimits?: Limits; models?: string[]; logPayloads?: boolean; expiresAt?: number }): string;
-  adminKey(): string;
+  key(team: string, options?: { teamLimits?: Limits; keyLimits?: Limits; models?: string[]; logPayloads?: boolean; expiresAt?: number }): Promise<string>;
+  adminKey(): Promise<string>;
   /** Stops the gateway (writing usage) and keeps the store and engines. */
   stopGateway(): Promise<void>;
 }
@@ -56,7 +55,7 @@ export async function startGatewayHarness(t: { after: (fn: () => Promise<void> |
     maxOutputTokens: 256,
     ...options.model,
   };
-  const gateway = createGateway({
+  const gateway = await createGateway({
     store,
     models: [model],
     settings: { healthCheck: { intervalMs: 200, timeoutMs: 500 }, usageFlushMs: 50, ...options.settings },
@@ -72,20 +71,20 @@ export async function startGatewayHarness(t: { after: (fn: () => Promise<void> |
     server,
     url: server.url,
     baseURL: `${server.url}/v1`,
-    key(team, keyOptions = {}) {
-      if (store.getTeam(team) === null) store.createTeam({ name: team, limits: keyOptions.teamLimits ?? {}, logPayloads: keyOptions.logPayloads ?? false }, 'user:test');
-      const { secret } = createApiKey(store, {
+    async key(team, keyOptions = {}) {
+      if ((await store.getTeam(team)) === null) await store.createTeam({ name: team, limits: keyOptions.teamLimits ?? {}, logPayloads: keyOptions.logPayloads ?? false }, 'user:test');
+      const { secret } = await createApiKey(store, {
         team,
         ...(keyOptions.models === undefined ? {} : { models: keyOptions.models }),
         ...(keyOptions.keyLimits === undefined ? {} : { limits: keyOptions.keyLimits }),
         ...(keyOptions.expiresAt === undefined ? {} : { expiresAt: keyOptions.expiresAt }),
       }, 'user:test');
-      gateway.refresh();
+      await gateway.refresh();
       return secret;
     },
-    adminKey() {
-      const { secret } = createApiKey(store, { team: null, role: 'admin' }, 'user:test');
-      gateway.refresh();
+    async adminKey() {
+      const { secret } = await createApiKey(store, { team: null, role: 'admin' }, 'user:test');
+      await gateway.refresh();
       return secret;
     },
     async stopGateway() {
@@ -97,7 +96,7 @@ export async function startGatewayHarness(t: { after: (fn: () => Promise<void> |
   t.after(async () => {
     await harness.stopGateway();
     await Promise.all(engines.map((engine) => engine.close()));
-    store.close();
+    await store.close();
     if (options.home === undefined) rmSync(home, { recursive: true, force: true });
   });
   return harness;

@@ -29,8 +29,8 @@ export const keyCreateCommand: Command = {
     const models = stringOption(values, 'models')?.split(',').map((model) => model.trim()).filter((model) => model !== '');
     const name = stringOption(values, 'name');
     const limits = mergeLimits({}, readLimitOptions(values, false));
-    return withControlStore((store, actor) => {
-      const { key, secret } = createApiKey(store, {
+    return withControlStore(async (store, actor) => {
+      const { key, secret } = await createApiKey(store, {
         team: team ?? null,
         ...(name === undefined ? {} : { name }),
         role: admin ? 'admin' : 'user',
@@ -61,15 +61,15 @@ export const keyListCommand: Command = {
   positionals: [0, 0],
   async run({ values }) {
     const teamName = stringOption(values, 'team');
-    return withControlStore((store) => {
+    return withControlStore(async (store) => {
       let teamId: string | undefined;
       if (teamName !== undefined) {
-        const team = store.getTeam(teamName);
+        const team = await store.getTeam(teamName);
         if (team === null) throw new FabrikError('not_found', `team "${teamName}" does not exist`, { param: 'team' });
         teamId = team.id;
       }
-      const teams = new Map(store.listTeams().map((team) => [team.id, team.name]));
-      const keys = store.listKeys({ ...(teamId === undefined ? {} : { teamId }), includeRevoked: values.all === true }).map(({ hash: _hash, ...key }) => ({ ...key, team: key.teamId === null ? null : teams.get(key.teamId) ?? key.teamId }));
+      const teams = new Map((await store.listTeams()).map((team) => [team.id, team.name]));
+      const keys = (await store.listKeys({ ...(teamId === undefined ? {} : { teamId }), includeRevoked: values.all === true })).map(({ hash: _hash, ...key }) => ({ ...key, team: key.teamId === null ? null : teams.get(key.teamId) ?? key.teamId }));
       if (values.json === true) printJson({ keys });
       else if (keys.length === 0) process.stdout.write('no keys\n');
       else {
@@ -91,8 +91,8 @@ export const keyRevokeCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [1, 1],
   async run({ positionals, values }) {
-    return withControlStore((store, actor) => {
-      const { hash: _hash, ...key } = store.revokeKey(positionals[0] as string, actor);
+    return withControlStore(async (store, actor) => {
+      const { hash: _hash, ...key } = await store.revokeKey(positionals[0] as string, actor);
       if (values.json === true) printJson(key);
       else process.stdout.write(`key ${key.id} (${key.prefix}…) revoked at ${key.revokedAt}\n`);
       return 0;

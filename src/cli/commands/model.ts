@@ -43,8 +43,8 @@ export const modelAddCommand: Command = {
       prices: { input: price('input-price'), output: price('output-price') },
       maxOutputTokens: integerOption(values, 'max-output-tokens', 4096, 1, 10_000_000),
     }, 'model');
-    return withControlStore((store, actor) => {
-      addStoredModel(store, model, actor);
+    return withControlStore(async (store, actor) => {
+      await addStoredModel(store, model, actor);
       if (values.json === true) printJson({ name: model.name, aliases: model.aliases, replicas: model.replicas.map((replica) => replica.url), prices: model.prices });
       else process.stdout.write(`model ${model.name} stored with ${model.replicas.length} replica(s)${model.aliases.length === 0 ? '' : `; aliases ${model.aliases.join(', ')}`}\n`);
       return 0;
@@ -60,8 +60,8 @@ export const modelListCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [0, 0],
   async run({ values }) {
-    return withControlStore((store) => {
-      const models = store.listModels().map((model) => ({ ...model, replicas: model.replicas.map(({ apiKey, ...replica }) => ({ ...replica, apiKey: apiKey === undefined ? null : 'set' })) }));
+    return withControlStore(async (store) => {
+      const models = (await store.listModels()).map((model) => ({ ...model, replicas: model.replicas.map(({ apiKey, ...replica }) => ({ ...replica, apiKey: apiKey === undefined ? null : 'set' })) }));
       if (values.json === true) printJson({ models });
       else if (models.length === 0) process.stdout.write('no models in the store: fabrik model add <name> --replica URL\n');
       else process.stdout.write(table(['MODEL', 'ALIASES', 'REPLICAS', 'PRICE IN/OUT per 1M'], models.map((model) => [model.name, model.aliases.join(',') || '-', model.replicas.map((replica) => replica.url).join(' '), `${model.prices.input}/${model.prices.output}`])));
@@ -78,8 +78,8 @@ export const modelRemoveCommand: Command = {
   positionals: [1, 1],
   async run({ positionals, values }) {
     const name = positionals[0] as string;
-    return withControlStore((store, actor) => {
-      store.removeModel(name, actor);
+    return withControlStore(async (store, actor) => {
+      await store.removeModel(name, actor);
       if (values.json === true) printJson({ removed: name });
       else process.stdout.write(`model ${name} removed\n`);
       return 0;

@@ -80,20 +80,26 @@ export const serveCommand: Command = {
     const metricsAuth = values['metrics-public'] === true ? false : values['metrics-auth'] === true || config.server.metricsAuth;
     const storeOptions = controlStoreOptions();
     const store = openSqliteControlStore(storeOptions);
-    const gateway = createGateway({ store, models, settings: config.gateway });
+    let gateway;
+    try {
+      gateway = await createGateway({ store, models, settings: config.gateway });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     let server;
     try {
       server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth, maxConnections: integerOption(values, 'max-connections', 10_000, 1, 1_000_000), headTimeoutMs: integerOption(values, 'head-timeout', 10_000, 100, 300_000) });
     } catch (error) {
       await gateway.close();
-      store.close();
+      await store.close();
       throw error;
     }
     const names = gateway.registry.routes().map((route) => route.definition.name);
     if (values.json === true) process.stdout.write(`${JSON.stringify({ url: server.url, models: names })}\n`);
     else {
       process.stdout.write(`fabrik serving on ${server.url}  (${names.length} model${names.length === 1 ? '' : 's'}${names.length === 0 ? '' : `: ${names.join(', ')}`})\n`);
-      if (!store.listKeys().some((key) => key.role === 'admin')) process.stdout.write('no admin key yet: create one with `fabrik key create --admin`\n');
+      if (!(await store.listKeys()).some((key) => key.role === 'admin')) process.stdout.write('no admin key yet: create one with `fabrik key create --admin`\n');
     }
     await new Promise<void>((resolve) => {
       const stop = (): void => {
@@ -105,7 +111,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await server.close();
-    store.close();
+    await store.close();
     return 0;
   },
 };

@@ -50,7 +50,7 @@ export async function withControlStore<T>(work: (store: ControlStore, actor: str
   try {
     return await work(store, cliActor());
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -72,8 +72,8 @@ export const teamCreateCommand: Command = {
   async run({ positionals, values }) {
     const name = checkTeamName(positionals[0] as string);
     const limits = mergeLimits({}, readLimitOptions(values, false));
-    return withControlStore((store, actor) => {
-      const team = store.createTeam({ name, limits, logPayloads: values['log-payloads'] === true }, actor);
+    return withControlStore(async (store, actor) => {
+      const team = await store.createTeam({ name, limits, logPayloads: values['log-payloads'] === true }, actor);
       if (values.json === true) printJson(team);
       else process.stdout.write(`team ${team.name} created (${team.id}); limits: ${formatLimits(team.limits)}\n`);
       return 0;
@@ -92,10 +92,10 @@ export const teamSetCommand: Command = {
     const name = positionals[0] as string;
     const patch = readLimitOptions(values, true);
     const logPayloads = readBooleanOption(values, 'log-payloads');
-    return withControlStore((store, actor) => {
-      const current = store.getTeam(name);
+    return withControlStore(async (store, actor) => {
+      const current = await store.getTeam(name);
       if (current === null) throw new FabrikError('not_found', `team "${name}" does not exist`, { param: 'name' });
-      const team = store.updateTeam(name, { limits: mergeLimits(current.limits, patch), ...(logPayloads === undefined ? {} : { logPayloads }) }, actor);
+      const team = await store.updateTeam(name, { limits: mergeLimits(current.limits, patch), ...(logPayloads === undefined ? {} : { logPayloads }) }, actor);
       if (values.json === true) printJson(team);
       else process.stdout.write(`team ${team.name}: limits ${formatLimits(team.limits)}; payload logging ${team.logPayloads ? 'on' : 'off'}\n`);
       return 0;
@@ -110,9 +110,9 @@ export const teamListCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [0, 0],
   async run({ values }) {
-    return withControlStore((store) => {
-      const keys = store.listKeys();
-      const teams = store.listTeams().map((team) => ({ ...team, keys: keys.filter((key) => key.teamId === team.id).length }));
+    return withControlStore(async (store) => {
+      const keys = await store.listKeys();
+      const teams = (await store.listTeams()).map((team) => ({ ...team, keys: keys.filter((key) => key.teamId === team.id).length }));
       if (values.json === true) printJson({ teams });
       else if (teams.length === 0) process.stdout.write('no teams yet: fabrik team create <name>\n');
       else process.stdout.write(table(['TEAM', 'ID', 'KEYS', 'LIMITS', 'PAYLOADS'], teams.map((team) => [team.name, team.id, String(team.keys), formatLimits(team.limits), team.logPayloads ? 'logged' : '-'])));

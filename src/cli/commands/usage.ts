@@ -25,8 +25,8 @@ export const usageCommand: Command = {
     const team = stringOption(values, 'team');
     const by = (stringOption(values, 'by') ?? 'team,model').split(',').map((part) => part.trim()).filter((part) => part !== '');
     for (const part of by) if (part !== 'team' && part !== 'key' && part !== 'model') throw new FabrikError('invalid_option', `--by must list team, key or model; got ${JSON.stringify(part)}`, { param: 'by' });
-    return withControlStore((store) => {
-      const report = usageReport(store, {
+    return withControlStore(async (store) => {
+      const report = await usageReport(store, {
         ...(since === undefined ? {} : { since: parseTimeOption(since, 'since', now, -1) }),
         ...(until === undefined ? {} : { until: parseTimeOption(until, 'until', now, -1) }),
         ...(team === undefined ? {} : { team }),

@@ -1,5 +1,5 @@
-import type { Limits } from '../../control/limits.ts';
-import type { ControlStore, QuotaAdjustment, QuotaLeaseRequest, QuotaLeaseResult } from '../../store/core/control-store.ts';
+import type { Limits, QuotaAdjustment, QuotaLeaseRequest, QuotaLeaseResult } from '../../store/core/control-records.ts';
+import type { QuotaLedger } from '../../store/core/control-store.ts';
 import { FabrikError } from '../../shared/errors.ts';
 
 /**
@@ -12,17 +12,25 @@ import { FabrikError } from '../../shared/errors.ts';
  * Minute windows slide over 61 one-second buckets (a grant counts for 60 to 61 s after it was
  * made, so no true 60 s interval ever holds more than the limit); day and month windows follow the UTC calendar. Concurrency slots are leased the same
  * way, with an expiry renewed every tick, so a crashed process's slots come back by themselves.
+ *
+ * Admission is synchronous while the local slices cover a request: the hot path never awaits the
+ * ledger. A request the slices cannot cover waits for one refill, and the requests that come short
+ * while a refill is being prepared or is in flight share the next one (one ledger call for them all).
  */
 export interface QuotaLimiter {
   /** True when some limit of these scopes counts tokens or spend (the caller must estimate the prompt). */
   countsTokens(scopes: readonly QuotaScope[]): boolean;
-  /** Reserves or refuses; a refusal carries the 429 error and its headers. */
-  admit(request: AdmissionRequest): Admission | Refusal;
+  /**
+   * Reserves or refuses; a refusal carries the 429 error and its headers. Answers at once when the
+   * local slices decide; a request they cannot cover gets a promise settled after one refill.
+   */
+  admit(request: AdmissionRequest): Admission | Refusal | Promise<Admission | Refusal>;
   /** Settles a reservation with what the request really used. Call exactly once per admission. */
   settle(reservation: Reservation, usage: { promptTokens: number; completionTokens: number }): void;
-  /** Returns stale slices, renews concurrency leases, flushes adjustments (also runs on a timer). */
-  tick(): void;
-  close(): void;
+  /** Returns stale slices, renews concurrency leases, flushes adjustments (also runs on a timer); never rejects. */
+  tick(): Promise<void>;
+  /** Returns every unused slice and slot; rejects when the ledger cannot be written. */
+  close(): Promise<void>;
 }
 
 export interface QuotaScope {
@@ -114,7 +122,34 @@ interface SlotMeter {
   limit: number;
   held: number;
   inFlight: number;
+  /** Requests waiting for a refill that claims for them: the tick keeps their slots. */
+  waiting: number;
   lastUsed: number;
+}
+
+/** One ledger call for every request that came short while it was being prepared. */
+interface Refill {
+  /** Per meter: the sum of what the waiting requests need. */
+  meters: Map<WindowMeter, number>;
+  /** Per slot meter: how many waiting requests need one more slot. */
+  slots: Map<SlotMeter, number>;
+  /** Set when the ledger could not be written (locked): the waiters degrade to the leases in hand. */
+  failed: boolean;
+  /** Meters whose grant came back after their bucket rolled (given back, not usable). */
+  orphaned: Set<WindowMeter>;
+  done: Promise<void>;
+}
+
+/** What one admission works on, gathered without touching the ledger. */
+interface Plan {
+  time: number;
+  prompt: number;
+  wanted: number;
+  slots: SlotMeter[];
+  active: WindowMeter[];
+  shortSlots: SlotMeter[];
+  shortMeters: WindowMeter[];
+  countsTokens: boolean;
 }
 
 export interface QuotaLimiterOptions {
@@ -137,18 +172,22 @@ export interface QuotaLimiterOptions {
 const MINUTE_BUCKETS = 61;
 const DAY_MS = 86_400_000;
 
-export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOptions): QuotaLimiter {
+export function createQuotaLimiter(ledger: QuotaLedger, options: QuotaLimiterOptions): QuotaLimiter {
   const now = options.now ?? Date.now;
   const sliceDivisor = options.sliceDivisor ?? 20;
   const slotTtlMs = options.slotTtlMs ?? 30_000;
   const storeRetryMs = options.storeRetryMs ?? 100;
-  // Until then the store is not asked for more: a locked store costs admissions nothing.
+  // Until then the ledger is not asked for more: a locked store costs admissions nothing.
   let storeRetryAt = 0;
   const meters = new Map<string, WindowMeter>();
   // The meters of one scope object (principals are reloaded, so a stale entry simply drops out).
   const scopeMeters = new WeakMap<QuotaScope, WindowMeter[]>();
   const slotMeters = new Map<string, SlotMeter>();
   let pending: QuotaAdjustment[] = [];
+  // Ledger calls run one after another: a refill, a tick's returns and renewals never interleave.
+  let ledgerTail: Promise<unknown> = Promise.resolve();
+  // The refill that requests coming short now join; null once it has started.
+  let collecting: Refill | null = null;
 
   let monthFrom = 0;
   let monthTo = -1;
@@ -202,7 +241,8 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
   /** A meter whose bucket has passed gives back what it leased and did not use. */
   const roll = (meter: WindowMeter, time: number): void => {
     const bucket = bucketOf(meter.spec.window, time);
-    if (bucket === meter.bucket) return;
+    // Never backwards: a request that waited for a refill may carry an older time than the meter's.
+    if (bucket <= meter.bucket) return;
     const unused = meter.leased - meter.used;
     if (unused > 0) pending.push({ scope: meter.scope, metric: meter.spec.metric, bucket: meter.bucket, delta: -unused });
     meter.bucket = bucket;
@@ -214,6 +254,16 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
 
   const remainingOf = (meter: WindowMeter): number => Math.max(0, meter.limit - meter.committed + (meter.leased - meter.used));
 
+  const need = (meter: WindowMeter, request: AdmissionRequest, prompt: number, completion: number): number =>
+    meter.spec.unit === 'requests' ? 1 : meter.spec.unit === 'tokens' ? prompt + completion : costMicros(request.prices, prompt, completion);
+
+  /** Runs `work` after every ledger call queued before it. */
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = ledgerTail.then(work);
+    ledgerTail = run.then(() => undefined, () => undefined);
+    return run;
+  };
+
   /** The store could not lease more: what is left here is spent, which says nothing about the window. */
   const unleasedRefusal = (meter: WindowMeter): Refusal => {
     const who = meter.scope.startsWith('team:') ? 'team' : 'key';
@@ -224,11 +274,12 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
     };
   };
 
-  const refusal = (meter: WindowMeter, time: number, reason: string): Refusal => {
+  /** A refusal at the limit: the window's total (read from the ledger, off the hot path) says when to retry. */
+  const refusal = async (meter: WindowMeter, time: number, reason: string): Promise<Refusal> => {
     let committed = meter.committed;
     let oldestBucket: number | null = null;
     try {
-      ({ committed, oldestBucket } = store.quotaCommitted(meter.scope, meter.spec.metric, fromBucket(meter.spec.window, bucketOf(meter.spec.window, time))));
+      ({ committed, oldestBucket } = await ledger.quotaCommitted(meter.scope, meter.spec.metric, fromBucket(meter.spec.window, bucketOf(meter.spec.window, time))));
     } catch {
       // The store cannot be read now: the last lease's view serves for the headers.
     }
@@ -249,12 +300,179 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
     };
   };
 
-  const flush = (): void => {
+  /** Gathers the meters and slots of a request and which of them its local slices cannot cover. Changes no count. */
+  const plan = (request: AdmissionRequest, time: number): Plan => {
+    const prompt = Math.max(0, Math.ceil(request.promptTokens));
+    const wanted = Math.max(1, Math.ceil(request.completionTokens));
+    const slots: SlotMeter[] = [];
+    const shortSlots: SlotMeter[] = [];
+    for (const { scope, limits } of request.scopes) {
+      if (limits.concurrentRequests === undefined) continue;
+      let slot = slotMeters.get(scope);
+      if (slot === undefined) {
+        slot = { scope, limit: limits.concurrentRequests, held: 0, inFlight: 0, waiting: 0, lastUsed: time };
+        slotMeters.set(scope, slot);
+      }
+      slot.limit = limits.concurrentRequests;
+      slot.lastUsed = time;
+      slots.push(slot);
+      if (slot.inFlight + 1 > slot.held) shortSlots.push(slot);
+    }
+    const active: WindowMeter[] = [];
+    const shortMeters: WindowMeter[] = [];
+    let countsTokens = false;
+    for (const quotaScope of request.scopes) {
+      for (const meter of metersOf(quotaScope, time)) {
+        active.push(meter);
+        if (meter.spec.unit !== 'requests') countsTokens = true;
+        if (meter.leased - meter.used < need(meter, request, prompt, wanted)) shortMeters.push(meter);
+      }
+    }
+    return { time, prompt, wanted, slots, active, shortSlots, shortMeters, countsTokens };
+  };
+
+  /**
+   * Admits against the slices in hand, or refuses. `unleased`: the ledger could not be asked for
+   * more, so a short meter or slot refuses as "store locked" rather than "limit reached".
+   */
+  const decide = (request: AdmissionRequest, p: Plan, unleased: boolean): Admission | Refusal | Promise<Refusal> => {
+    for (const slot of p.slots) {
+      if (slot.inFlight + 1 <= slot.held) continue;
+      const who = slot.scope.startsWith('team:') ? 'team' : 'key';
+      return {
+        ok: false,
+        error: new FabrikError('rate_limited', unleased
+          ? `the ${who}'s ${slot.held} concurrent requests held by this gateway are in use and the quota store is locked by another writer; retry after 1 s`
+          : `the ${who}'s limit of ${slot.limit} concurrent requests is reached; retry when one finishes`, { param: 'concurrentRequests' }),
+        headers: [['retry-after', '1'], ['x-ratelimit-limit-concurrent', String(slot.limit)], ['x-ratelimit-remaining-concurrent', '0']],
+      };
+    }
+    // The completion allowance is what every token and spend meter can still afford.
+    let allowance = p.wanted;
+    for (const meter of p.active) {
+      const available = meter.leased - meter.used;
+      let affordable: number;
+      if (meter.spec.unit === 'requests') affordable = available >= 1 ? Infinity : 0;
+      else if (meter.spec.unit === 'tokens') affordable = available - p.prompt;
+      else affordable = request.prices.output > 0 ? Math.floor((available - p.prompt * request.prices.input) / request.prices.output) : available - p.prompt * request.prices.input >= 0 ? Infinity : 0;
+      if (affordable < 1) {
+        if (unleased && p.shortMeters.includes(meter)) return unleasedRefusal(meter);
+        return refusal(meter, p.time, meter.spec.unit === 'requests' ? 'no request left in the window' : `this request needs at least ${need(meter, request, p.prompt, 1)} and ${Math.max(0, available)} is left to this gateway`);
+      }
+      allowance = Math.min(allowance, affordable);
+    }
+    for (const slot of p.slots) slot.inFlight += 1;
+    const entries: Array<{ meter: WindowMeter; bucket: number; amount: number }> = [];
+    const headers: Array<[string, string]> = [];
+    for (const meter of p.active) {
+      const amount = need(meter, request, p.prompt, allowance);
+      meter.used += amount;
+      entries.push({ meter, bucket: meter.bucket, amount });
+      if (meter.spec.window === 'minute') headers.push([LIMIT_HEADER.get(meter.spec.metric) as string, String(meter.limit)], [REMAINING_HEADER.get(meter.spec.metric) as string, String(remainingOf(meter))]);
+    }
+    return { ok: true, reservation: { entries, slots: p.slots, prices: request.prices, settled: false }, completionAllowance: p.countsTokens ? allowance : null, headers };
+  };
+
+  /** Claims the slots and leases the slices a refill's waiters need, with the pending returns, in as few ledger calls as it can. */
+  const runRefill = async (refill: Refill): Promise<void> => {
+    const time = now();
+    if (time < storeRetryAt) {
+      refill.failed = true;
+      return;
+    }
+    try {
+      for (const [slot, waiters] of refill.slots) {
+        if (slot.inFlight + waiters <= slot.held) continue;
+        const slice = Math.max(1, Math.ceil(slot.limit / sliceDivisor));
+        slot.held = await ledger.claimSlots(slot.scope, options.holder, Math.max(slot.inFlight + waiters - slot.held, slice), slot.limit, time, slotTtlMs);
+      }
+    } catch {
+      refill.failed = true;
+      storeRetryAt = time + storeRetryMs;
+      return;
+    }
+    const short: WindowMeter[] = [];
+    const leases: QuotaLeaseRequest[] = [];
+    for (const [meter, needed] of refill.meters) {
+      if (meter.retired) continue;
+      roll(meter, time);
+      const available = meter.leased - meter.used;
+      if (needed <= available) continue;
+      short.push(meter);
+      leases.push({
+        scope: meter.scope,
+        metric: meter.spec.metric,
+        bucket: meter.bucket,
+        fromBucket: fromBucket(meter.spec.window, meter.bucket),
+        limit: meter.limit,
+        want: Math.max(needed - available, Math.ceil(meter.limit / sliceDivisor)),
+      });
+    }
+    if (leases.length === 0) return;
+    const adjustments = pending;
+    pending = [];
+    let results: QuotaLeaseResult[];
+    try {
+      results = await ledger.leaseQuota(leases, adjustments);
+    } catch {
+      pending = adjustments.concat(pending);
+      refill.failed = true;
+      storeRetryAt = time + storeRetryMs;
+      return;
+    }
+    short.forEach((meter, index) => {
+      const result = results[index];
+      const lease = leases[index] as QuotaLeaseRequest;
+      if (result === undefined) return;
+      if (meter.retired || meter.bucket !== lease.bucket) {
+        // The bucket rolled while the ledger answered: the grant is charged to a bucket this meter no longer counts in.
+        if (result.granted > 0) pending.push({ scope: lease.scope, metric: lease.metric, bucket: lease.bucket, delta: -result.granted });
+        refill.orphaned.add(meter);
+        return;
+      }
+      meter.leased += result.granted;
+      meter.committed = result.committed;
+    });
+  };
+
+  /** The refill a request coming short now joins (started once the ledger calls before it are done). */
+  const nextRefill = (): Refill => {
+    if (collecting !== null) return collecting;
+    const refill: Refill = { meters: new Map(), slots: new Map(), failed: false, orphaned: new Set(), done: Promise.resolve() };
+    collecting = refill;
+    refill.done = serial(async () => {
+      if (collecting === refill) collecting = null;
+      await runRefill(refill);
+    });
+    return refill;
+  };
+
+  /** Waits for one refill that covers this request's short meters and slots, then decides. */
+  const admitAfterRefill = async (request: AdmissionRequest, p: Plan, retried: boolean): Promise<Admission | Refusal> => {
+    const refill = nextRefill();
+    for (const slot of p.shortSlots) {
+      refill.slots.set(slot, (refill.slots.get(slot) ?? 0) + 1);
+      slot.waiting += 1;
+    }
+    for (const meter of p.shortMeters) refill.meters.set(meter, (refill.meters.get(meter) ?? 0) + need(meter, request, p.prompt, p.wanted));
+    try {
+      await refill.done;
+    } finally {
+      for (const slot of p.shortSlots) slot.waiting -= 1;
+    }
+    const again = plan(request, Math.max(p.time, now()));
+    // A grant that came back after its bucket rolled is given back: this one request asks once more.
+    if (!retried && !refill.failed && again.shortMeters.some((meter) => refill.orphaned.has(meter))) return admitAfterRefill(request, again, true);
+    return decide(request, again, refill.failed || (again.shortMeters.length + again.shortSlots.length > 0 && again.time < storeRetryAt));
+  };
+
+  /** Writes the pending returns and overrun charges; on failure they are kept for the next try. */
+  const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const adjustments = pending;
     pending = [];
     try {
-      store.adjustQuota(adjustments);
+      await ledger.adjustQuota(adjustments);
     } catch (error) {
       // Kept for the next tick: a return or an overrun charge is never lost to a locked store.
       pending = adjustments.concat(pending);
@@ -271,118 +489,12 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
     },
 
     admit(request) {
-      const time = now();
-      const prompt = Math.max(0, Math.ceil(request.promptTokens));
-      const wanted = Math.max(1, Math.ceil(request.completionTokens));
-      const active: WindowMeter[] = [];
-      const slots: SlotMeter[] = [];
-      let countsTokens = false;
-
-      // Concurrency first: it is the cheapest to give back.
-      for (const { scope, limits } of request.scopes) {
-        if (limits.concurrentRequests === undefined) continue;
-        let slot = slotMeters.get(scope);
-        if (slot === undefined) {
-          slot = { scope, limit: limits.concurrentRequests, held: 0, inFlight: 0, lastUsed: time };
-          slotMeters.set(scope, slot);
-        }
-        slot.limit = limits.concurrentRequests;
-        slot.lastUsed = time;
-        let unclaimed = false;
-        if (slot.inFlight + 1 > slot.held) {
-          const slice = Math.max(1, Math.ceil(slot.limit / sliceDivisor));
-          if (time < storeRetryAt) unclaimed = true;
-          else {
-            try {
-              slot.held = store.claimSlots(scope, options.holder, Math.max(slot.inFlight + 1 - slot.held, slice), slot.limit, time, slotTtlMs);
-            } catch {
-              unclaimed = true;
-              storeRetryAt = time + storeRetryMs;
-            }
-          }
-        }
-        if (slot.inFlight + 1 > slot.held) {
-          for (const taken of slots) taken.inFlight -= 1;
-          const who = scope.startsWith('team:') ? 'team' : 'key';
-          return {
-            ok: false,
-            error: new FabrikError('rate_limited', unclaimed
-              ? `the ${who}'s ${slot.held} concurrent requests held by this gateway are in use and the quota store is locked by another writer; retry after 1 s`
-              : `the ${who}'s limit of ${slot.limit} concurrent requests is reached; retry when one finishes`, { param: 'concurrentRequests' }),
-            headers: [['retry-after', '1'], ['x-ratelimit-limit-concurrent', String(slot.limit)], ['x-ratelimit-remaining-concurrent', '0']],
-          };
-        }
-        slot.inFlight += 1;
-        slots.push(slot);
-      }
-
-      for (const quotaScope of request.scopes) {
-        for (const meter of metersOf(quotaScope, time)) {
-          active.push(meter);
-          if (meter.spec.unit !== 'requests') countsTokens = true;
-        }
-      }
-
-      const need = (meter: WindowMeter, completion: number): number =>
-        meter.spec.unit === 'requests' ? 1 : meter.spec.unit === 'tokens' ? prompt + completion : costMicros(request.prices, prompt, completion);
-
-      // One transaction refills every meter that is short, together with the pending returns.
-      let short: WindowMeter[] | null = null;
-      for (const meter of active) if (meter.leased - meter.used < need(meter, wanted)) (short ??= []).push(meter);
-      // Set when the store could not be asked: a meter that is short then degrades to its lease in hand.
-      let unleased = short !== null && time < storeRetryAt;
-      if (short !== null && !unleased) {
-        const leases: QuotaLeaseRequest[] = short.map((meter) => ({
-          scope: meter.scope,
-          metric: meter.spec.metric,
-          bucket: meter.bucket,
-          fromBucket: fromBucket(meter.spec.window, meter.bucket),
-          limit: meter.limit,
-          want: Math.max(need(meter, wanted) - (meter.leased - meter.used), Math.ceil(meter.limit / sliceDivisor)),
-        }));
-        const adjustments = pending;
-        pending = [];
-        let results: QuotaLeaseResult[] = [];
-        try {
-          results = store.leaseQuota(leases, adjustments);
-        } catch {
-          pending = adjustments.concat(pending);
-          unleased = true;
-          storeRetryAt = time + storeRetryMs;
-        }
-        short.forEach((meter, index) => {
-          const result = results[index];
-          if (result === undefined) return;
-          meter.leased += result.granted;
-          meter.committed = result.committed;
-        });
-      }
-
-      // The completion allowance is what every token and spend meter can still afford.
-      let allowance = wanted;
-      for (const meter of active) {
-        const available = meter.leased - meter.used;
-        let affordable: number;
-        if (meter.spec.unit === 'requests') affordable = available >= 1 ? Infinity : 0;
-        else if (meter.spec.unit === 'tokens') affordable = available - prompt;
-        else affordable = request.prices.output > 0 ? Math.floor((available - prompt * request.prices.input) / request.prices.output) : available - prompt * request.prices.input >= 0 ? Infinity : 0;
-        if (affordable < 1) {
-          for (const slot of slots) slot.inFlight -= 1;
-          if (unleased && short?.includes(meter) === true) return unleasedRefusal(meter);
-          return refusal(meter, time, meter.spec.unit === 'requests' ? 'no request left in the window' : `this request needs at least ${need(meter, 1)} and ${Math.max(0, available)} is left to this gateway`);
-        }
-        allowance = Math.min(allowance, affordable);
-      }
-
-      const entries: Array<{ meter: WindowMeter; bucket: number; amount: number }> = [];
-      const headers: Array<[string, string]> = [];
-      for (const meter of active) {
-        const amount = need(meter, allowance);
-        meter.used += amount;
-        entries.push({ meter, bucket: meter.bucket, amount });
-        if (meter.spec.window === 'minute') headers.push([LIMIT_HEADER.get(meter.spec.metric) as string, String(meter.limit)], [REMAINING_HEADER.get(meter.spec.metric) as string, String(remainingOf(meter))]);
-      }
-      return { ok: true, reservation: { entries, slots, prices: request.prices, settled: false }, completionAllowance: countsTokens ? allowance : null, headers };
+      const p = plan(request, now());
+      // The hot path: the slices in hand cover the request, no ledger call and no await.
+      if (p.shortSlots.length === 0 && p.shortMeters.length === 0) return decide(request, p, false);
+      // The ledger failed a moment ago: degrade to the slices in hand instead of asking again.
+      if (p.time < storeRetryAt) return decide(request, p, true);
+      return admitAfterRefill(request, p, false);
     },
 
     settle(reservation, usage) {
@@ -417,25 +529,27 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
           meters.delete(key);
         }
       }
-      try {
-        flush();
-      } catch {
-        // The store is locked: the adjustments and the slots wait for the next tick (slots expire after slotTtlMs).
-        return;
-      }
-      for (const [scope, slot] of slotMeters) {
-        // Between ticks a process keeps the slots it claimed (a burst claims a slice at a time);
-        // each tick gives back all but those in use, so another process waits at most a tick.
-        const held = Math.min(slot.held, slot.inFlight);
-        const idle = slot.inFlight === 0;
+      return serial(async () => {
         try {
-          if (held !== slot.held || held > 0) store.setSlots(scope, options.holder, held, time, slotTtlMs);
+          await flush();
         } catch {
+          // The store is locked: the adjustments and the slots wait for the next tick (slots expire after slotTtlMs).
           return;
         }
-        slot.held = held;
-        if (idle) slotMeters.delete(scope);
-      }
+        for (const [scope, slot] of slotMeters) {
+          // Between ticks a process keeps the slots it claimed (a burst claims a slice at a time);
+          // each tick gives back all but those in use or waited for, so another process waits at most a tick.
+          const held = Math.min(slot.held, slot.inFlight + slot.waiting);
+          const idle = slot.inFlight === 0 && slot.waiting === 0;
+          try {
+            if (held !== slot.held || held > 0) await ledger.setSlots(scope, options.holder, held, time, slotTtlMs);
+          } catch {
+            return;
+          }
+          slot.held = held;
+          if (idle) slotMeters.delete(scope);
+        }
+      });
     },
 
     close() {
@@ -445,8 +559,10 @@ export function createQuotaLimiter(store: ControlStore, options: QuotaLimiterOpt
         if (unused > 0) pending.push({ scope: meter.scope, metric: meter.spec.metric, bucket: meter.bucket, delta: -unused });
         meter.leased = meter.used;
       }
-      flush();
-      for (const [scope, slot] of slotMeters) store.setSlots(scope, options.holder, slot.inFlight, time, slotTtlMs);
+      return serial(async () => {
+        await flush();
+        for (const [scope, slot] of slotMeters) await ledger.setSlots(scope, options.holder, slot.inFlight, time, slotTtlMs);
+      });
     },
   };
   return limiter;

@@ -18,10 +18,10 @@ test('records written while another writer holds the lock are kept, not waited f
   const path = join(home, 'fabrik.db');
   const store = openSqliteControlStore({ path, keyDir: join(home, 'keys'), origin: 'fabrik.local/audit/test', codeVersion: 'test' });
   const other = new DatabaseSync(path);
-  t.after(() => {
+  t.after(async () => {
     if (other.isTransaction) other.exec('ROLLBACK');
     other.close();
-    store.close();
+    await store.close();
     rmSync(home, { recursive: true, force: true });
   });
   const recorder = createUsageRecorder({ store, actor: 'service:test', flushMs: 20 });
@@ -33,10 +33,10 @@ test('records written while another writer holds the lock are kept, not waited f
   const started = performance.now();
   await recorder.flush();
   assert.ok(performance.now() - started < 1000, 'a flush against a locked store fails fast');
-  assert.equal(store.queryUsage({ groupBy: [] })[0]?.requests, 1, 'nothing more could be written yet');
+  assert.equal((await store.queryUsage({ groupBy: [] }))[0]?.requests, 1, 'nothing more could be written yet');
   // Closing while the lock is still held waits (asynchronously) for it, then writes the rest.
   setTimeout(() => other.exec('COMMIT'), 200);
   await recorder.close();
-  assert.equal(store.queryUsage({ groupBy: [] })[0]?.requests, 3);
+  assert.equal((await store.queryUsage({ groupBy: [] }))[0]?.requests, 3);
   assert.equal(recorder.dropped, 0);
 });

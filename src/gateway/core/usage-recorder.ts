@@ -1,4 +1,4 @@
-import type { ControlStore, PayloadRecord, UsageRecord } from '../../store/core/control-store.ts';
+import type { PayloadRecord, UsageRecord, UsageStore } from '../../store/core/control-store.ts';
 import { UsageBuffer } from './usage-buffer.ts';
 
 /**
@@ -21,7 +21,7 @@ export interface UsageRecorder {
 }
 
 export interface UsageRecorderOptions {
-  store: ControlStore;
+  store: UsageStore;
   actor: string;
   flushMs?: number;
   /** Most records in one transaction and one audit entry. */
@@ -54,7 +54,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
         const batch = buffer.records(written, written + batchSize);
         const batchPayloads = payloads;
         try {
-          store.recordUsage(batch, batchPayloads, actor);
+          await store.recordUsage(batch, batchPayloads, actor);
         } catch {
           // The store is locked or unavailable: keep the records for the next flush.
           return;

@@ -49,31 +49,31 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
   const [collection, id, action] = parts;
 
   if (collection === 'teams') {
-    if (method === 'GET' && id === undefined) return sendJson(response, 200, { teams: store.listTeams() });
+    if (method === 'GET' && id === undefined) return sendJson(response, 200, { teams: await store.listTeams() });
     if (method === 'GET' && id !== undefined) {
-      const team = store.getTeam(id);
+      const team = await store.getTeam(id);
       if (team === null) throw new FabrikError('not_found', `team "${id}" does not exist`, { param: 'team' });
       return sendJson(response, 200, team);
     }
     if (method === 'POST' && id === undefined) {
       const body = readObject(REQUEST_FIELDS, await readJsonBody(request), '');
       rejectUnknownKeys(REQUEST_FIELDS, body, '', ['name', 'limits', 'logPayloads']);
-      const team = store.createTeam({
+      const team = await store.createTeam({
         name: checkTeamName(readString(REQUEST_FIELDS, body.name, 'name')),
         limits: parseLimits(REQUEST_FIELDS, body.limits, 'limits'),
         logPayloads: body.logPayloads === undefined ? false : readBoolean(REQUEST_FIELDS, body.logPayloads, 'logPayloads'),
       }, actor);
-      gateway.refresh();
+      await gateway.refresh();
       return sendJson(response, 201, team);
     }
     if (method === 'PATCH' && id !== undefined) {
       const body = readObject(REQUEST_FIELDS, await readJsonBody(request), '');
       rejectUnknownKeys(REQUEST_FIELDS, body, '', ['limits', 'logPayloads']);
-      const team = store.updateTeam(id, {
+      const team = await store.updateTeam(id, {
         ...(body.limits === undefined ? {} : { limits: parseLimits(REQUEST_FIELDS, body.limits, 'limits') }),
         ...(body.logPayloads === undefined ? {} : { logPayloads: readBoolean(REQUEST_FIELDS, body.logPayloads, 'logPayloads') }),
       }, actor);
-      gateway.refresh();
+      await gateway.refresh();
       return sendJson(response, 200, team);
     }
   }
@@ -81,15 +81,15 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
   if (collection === 'keys') {
     if (method === 'GET' && id === undefined) {
       const team = query.get('team');
-      const teamId = team === null ? undefined : store.getTeam(team)?.id;
+      const teamId = team === null ? undefined : (await store.getTeam(team))?.id;
       if (team !== null && teamId === undefined) throw new FabrikError('not_found', `team "${team}" does not exist`, { param: 'team' });
-      return sendJson(response, 200, { keys: store.listKeys({ ...(teamId === undefined ? {} : { teamId }), includeRevoked: query.get('revoked') === 'true' }).map(publicKey) });
+      return sendJson(response, 200, { keys: (await store.listKeys({ ...(teamId === undefined ? {} : { teamId }), includeRevoked: query.get('revoked') === 'true' })).map(publicKey) });
     }
     if (method === 'POST' && id === undefined) {
       const body = readObject(REQUEST_FIELDS, await readJsonBody(request), '');
       rejectUnknownKeys(REQUEST_FIELDS, body, '', ['team', 'name', 'models', 'limits', 'expires', 'admin']);
       const admin = body.admin === undefined ? false : readBoolean(REQUEST_FIELDS, body.admin, 'admin');
-      const { key, secret } = createApiKey(store, {
+      const { key, secret } = await createApiKey(store, {
         team: body.team === undefined || body.team === null ? null : readString(REQUEST_FIELDS, body.team, 'team'),
         ...(body.name === undefined ? {} : { name: readString(REQUEST_FIELDS, body.name, 'name') }),
         role: admin ? 'admin' : 'user',
@@ -97,12 +97,12 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
         limits: parseLimits(REQUEST_FIELDS, body.limits, 'limits'),
         expiresAt: body.expires === undefined || body.expires === null ? null : parseTimeOption(readString(REQUEST_FIELDS, body.expires, 'expires'), 'expires', Date.now(), 1, 'invalid_request'),
       }, actor);
-      gateway.refresh();
+      await gateway.refresh();
       return sendJson(response, 201, { key: publicKey(key), secret });
     }
     if (((method === 'POST' && action === 'revoke') || (method === 'DELETE' && action === undefined)) && id !== undefined) {
-      const key = store.revokeKey(id, actor);
-      gateway.refresh();
+      const key = await store.revokeKey(id, actor);
+      await gateway.refresh();
       return sendJson(response, 200, publicKey(key));
     }
   }
@@ -127,13 +127,13 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
     }
     if (method === 'POST' && id === undefined) {
       const model = parseModelDefinition(REQUEST_FIELDS, await readJsonBody(request), '');
-      addStoredModel(store, model, actor, context.staticModels);
-      gateway.refresh();
+      await addStoredModel(store, model, actor, context.staticModels);
+      await gateway.refresh();
       return sendJson(response, 201, { name: model.name, aliases: model.aliases, replicas: model.replicas.map((replica) => replica.url) });
     }
     if (method === 'DELETE' && id !== undefined) {
-      store.removeModel(id, actor);
-      gateway.refresh();
+      await store.removeModel(id, actor);
+      await gateway.refresh();
       return sendJson(response, 200, { removed: id });
     }
   }
@@ -144,7 +144,7 @@ async function route(context: AdminContext, request: IncomingMessage, response: 
     for (const name of groupBy) if (name !== 'team' && name !== 'key' && name !== 'model') throw new FabrikError('invalid_request', `groupBy must list team, key or model; got ${JSON.stringify(name)}`, { param: 'groupBy' });
     const since = query.get('since');
     const until = query.get('until');
-    return sendJson(response, 200, usageReport(store, {
+    return sendJson(response, 200, await usageReport(store, {
       ...(since === null ? {} : { since: parseTimeOption(since, 'since', now, -1, 'invalid_request') }),
       ...(until === null ? {} : { until: parseTimeOption(until, 'until', now, -1, 'invalid_request') }),
       ...(query.get('team') === null ? {} : { team: query.get('team') as string }),

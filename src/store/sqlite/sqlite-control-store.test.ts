@@ -13,7 +13,7 @@ const model = (name: string, apiKey?: string): ModelDefinition => ({
   replicas: [{ url: 'http://10.0.0.5:8000', weight: 1, maxConcurrent: null, ...(apiKey === undefined ? {} : { apiKey }) }],
 });
 
-test('engine API keys are sealed at rest (AES-256-GCM, key file 0600), plain ones from before are sealed on open (issue 7, item 22f)', (t) => {
+test('engine API keys are sealed at rest (AES-256-GCM, key file 0600), plain ones from before are sealed on open (issue 7, item 22f)', async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'fabrik-engine-keys-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   const options: SqliteControlStoreOptions = { path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.local/audit/test', codeVersion: 'test' };
@@ -27,10 +27,10 @@ test('engine API keys are sealed at rest (AES-256-GCM, key file 0600), plain one
   };
 
   let store = openSqliteControlStore(options);
-  store.putModel(model('llama', SECRET), 'user:test');
-  store.putModel(model('open'), 'user:test');
-  assert.equal(store.listModels().find((entry) => entry.name === 'llama')?.replicas[0]?.apiKey, SECRET, 'the gateway reads the key back');
-  store.close();
+  await store.putModel(model('llama', SECRET), 'user:test');
+  await store.putModel(model('open'), 'user:test');
+  assert.equal((await store.listModels()).find((entry) => entry.name === 'llama')?.replicas[0]?.apiKey, SECRET, 'the gateway reads the key back');
+  await store.close();
   assert.ok(!stored().includes(SECRET), 'fabrik.db does not hold the key in plain text');
   assert.match(stored(), /fabrik-sealed:v1:/);
   assert.ok(!readFileSync(options.path).includes(SECRET), 'nor anywhere in the file');
@@ -42,18 +42,18 @@ test('engine API keys are sealed at rest (AES-256-GCM, key file 0600), plain one
   db.close();
   store = openSqliteControlStore(options);
   assert.ok(!stored().includes('sk-legacy-plain'));
-  store.close();
+  await store.close();
   assert.ok(!readFileSync(options.path).includes('sk-legacy-plain'), 'the plain text is not left in a free page either');
   store = openSqliteControlStore(options);
-  assert.equal(store.listModels().find((entry) => entry.name === 'open')?.replicas[0]?.apiKey, 'sk-legacy-plain');
-  store.close();
+  assert.equal((await store.listModels()).find((entry) => entry.name === 'open')?.replicas[0]?.apiKey, 'sk-legacy-plain');
+  await store.close();
 
   // Another key file cannot open them: an error naming the file, not garbage sent to an engine.
   writeFileSync(join(home, 'keys', ENGINE_KEYS_FILE), `${Buffer.alloc(32, 7).toString('base64')}\n`);
   store = openSqliteControlStore(options);
   try {
-    assert.throws(() => store.listModels(), (error: Error & { code?: string }) => error.code === 'store_error' && error.message.includes(ENGINE_KEYS_FILE));
+    await assert.rejects(() => store.listModels(), (error: Error & { code?: string }) => error.code === 'store_error' && error.message.includes(ENGINE_KEYS_FILE));
   } finally {
-    store.close();
+    await store.close();
   }
 });

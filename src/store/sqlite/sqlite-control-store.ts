@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { SQLInputValue } from 'node:sqlite';
 import type { AuditLog } from '../../audit/audit-log.ts';
-import type { Limits } from '../../control/limits.ts';
-import type { ModelDefinition } from '../../gateway/core/model-definition.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { createSecretBox, type SecretBox } from '../../shared/secret-box.ts';
 import type {
   ApiKeyRecord,
   ControlStore,
+  Limits,
+  ModelDefinition,
   PayloadRecord,
   QuotaAdjustment,
   QuotaLeaseRequest,
@@ -43,20 +43,28 @@ const SQLITE_LOCKED = 6;
 /** The key that seals engine API keys in gateway_models, in the store's key folder. */
 export const ENGINE_KEYS_FILE = 'engine-keys.key';
 
+/** The SQLite control store, with the audit log its writes append to (checkpoints, verify, proofs). */
+export type SqliteControlStore = ControlStore & { readonly audit: AuditLog };
+
 /** Opens the control tables in the shared SQLite file on a connection of its own (WAL, busy timeout). */
-export function openSqliteControlStore(options: SqliteControlStoreOptions): ControlStore {
+export function openSqliteControlStore(options: SqliteControlStoreOptions): SqliteControlStore {
   const { sql, audit } = openSqliteDatabase(options, 'control store', migrateControl);
-  const store = new SqliteControlStore(sql, audit, options, createSecretBox(join(options.keyDir, ENGINE_KEYS_FILE), 'fabrik engine api key'));
+  const store = new SqliteControlTables(sql, audit, options, createSecretBox(join(options.keyDir, ENGINE_KEYS_FILE), 'fabrik engine api key'));
   store.sealPlainEngineKeys();
   return store;
 }
 
-class SqliteControlStore implements ControlStore {
+class SqliteControlTables implements SqliteControlStore {
   readonly audit: AuditLog;
   readonly #sql: SqliteDatabase;
   readonly #options: SqliteControlStoreOptions;
   /** The gateway's connection (short busy timeout), opened on its first write. */
   #gateway: { sql: SqliteDatabase; audit: AuditLog } | null = null;
+  /** Admin writes open on the main connection, and the settling of the last one started (they queue in order). */
+  #writing = 0;
+  #written: Promise<void> = Promise.resolve();
+  /** The gateway's writes in flight, awaited by close(). */
+  readonly #gatewayWrites = new Set<Promise<unknown>>();
 
   readonly #secrets: SecretBox;
 
@@ -67,18 +75,45 @@ class SqliteControlStore implements ControlStore {
     this.#secrets = secrets;
   }
 
-  /** Runs one of the gateway's writes on its own connection; a held lock fails fast as store_error. */
-  #onGatewayConnection<T>(work: (sql: SqliteDatabase, audit: AuditLog) => T): T {
+  /**
+   * Runs one of the gateway's writes in a transaction on its own connection; a held lock fails
+   * fast as store_error.
+   */
+  async #onGatewayConnection<T>(work: (sql: SqliteDatabase, audit: AuditLog) => T | Promise<T>): Promise<T> {
     this.#gateway ??= openSqliteDatabase({ ...this.#options, busyTimeoutMs: GATEWAY_BUSY_TIMEOUT_MS }, 'control store', migrateControl);
+    const { sql, audit } = this.#gateway;
+    const write = sql.transaction(async () => work(sql, audit));
+    this.#gatewayWrites.add(write);
     try {
-      return work(this.#gateway.sql, this.#gateway.audit);
+      return await write;
     } catch (error) {
       const code = (error as { errcode?: unknown }).errcode;
       if (typeof code === 'number' && ((code & 0xff) === SQLITE_BUSY || (code & 0xff) === SQLITE_LOCKED)) {
         throw new FabrikError('store_error', `${this.#options.path} is locked by another writer (waited ${GATEWAY_BUSY_TIMEOUT_MS} ms); the gateway retries later`, { cause: error });
       }
       throw error;
+    } finally {
+      this.#gatewayWrites.delete(write);
     }
+  }
+
+  /** An admin write: one transaction on the main connection (queued behind any other open on it). */
+  #write<T>(work: () => Promise<T>): Promise<T> {
+    this.#writing += 1;
+    const done = this.#sql.transaction(work).finally(() => {
+      this.#writing -= 1;
+    });
+    this.#written = done.then(() => undefined, () => undefined);
+    return done;
+  }
+
+  /**
+   * A read on the main connection. While an admin write is open there (awaiting its audit
+   * append), a read would see its uncommitted rows: it waits for the writes to settle instead.
+   */
+  async #read<T>(work: () => T): Promise<T> {
+    while (this.#writing > 0) await this.#written;
+    return work();
   }
 
   /** Seals the engine keys a version before sealing stored in plain text (a few rows; nothing to do after the first open). */
@@ -88,11 +123,17 @@ class SqliteControlStore implements ControlStore {
     // Overwrite what the plain text leaves behind in freed space, not just unlink it.
     this.#sql.db.exec('PRAGMA secure_delete = ON');
     try {
-      this.#sql.transaction(() => {
+      // At open nothing else uses the connection yet: a plain synchronous transaction.
+      this.#sql.db.exec('BEGIN IMMEDIATE');
+      try {
         for (const row of this.#sql.all('SELECT name, definition FROM gateway_models')) {
           if (plain(String(row.definition))) this.#sql.run('UPDATE gateway_models SET definition = ? WHERE name = ?', this.#sealed(JSON.parse(String(row.definition)) as ModelDefinition), String(row.name));
         }
-      });
+        this.#sql.db.exec('COMMIT');
+      } catch (error) {
+        if (this.#sql.db.isTransaction) this.#sql.db.exec('ROLLBACK');
+        throw error;
+      }
     } finally {
       this.#sql.db.exec('PRAGMA secure_delete = OFF');
     }
@@ -107,46 +148,50 @@ class SqliteControlStore implements ControlStore {
     this.#sql.run("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
   }
 
-  revision(): number {
-    return Number(this.#sql.get("SELECT value FROM control_meta WHERE key = 'revision'")?.value ?? 0);
+  revision(): Promise<number> {
+    return this.#read(() => Number(this.#sql.get("SELECT value FROM control_meta WHERE key = 'revision'")?.value ?? 0));
   }
 
-  createTeam(team: { name: string; limits: Limits; logPayloads: boolean }, actor: string): TeamRecord {
-    return this.#sql.transaction(() => {
-      if (this.getTeam(team.name) !== null) throw new FabrikError('already_exists', `a team named "${team.name}" already exists`, { param: 'name' });
+  createTeam(team: { name: string; limits: Limits; logPayloads: boolean }, actor: string): Promise<TeamRecord> {
+    return this.#write(async () => {
+      if (this.#team(team.name) !== null) throw new FabrikError('already_exists', `a team named "${team.name}" already exists`, { param: 'name' });
       const now = new Date().toISOString();
       const record: TeamRecord = { id: `team_${randomBytes(8).toString('hex')}`, name: team.name, limits: team.limits, logPayloads: team.logPayloads, createdAt: now, updatedAt: now };
       this.#sql.run('INSERT INTO control_teams (id, name, limits, log_payloads, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', record.id, record.name, JSON.stringify(record.limits), record.logPayloads ? 1 : 0, now, now);
       this.#bumpRevision();
-      this.audit.append({ actor, action: 'team.create', subjects: [record.id], options: { name: record.name, limits: { ...record.limits }, logPayloads: record.logPayloads } });
+      await this.audit.append({ actor, action: 'team.create', subjects: [record.id], options: { name: record.name, limits: { ...record.limits }, logPayloads: record.logPayloads } });
       return record;
     });
   }
 
-  updateTeam(name: string, patch: { limits?: Limits; logPayloads?: boolean }, actor: string): TeamRecord {
-    return this.#sql.transaction(() => {
-      const team = this.getTeam(name);
+  updateTeam(name: string, patch: { limits?: Limits; logPayloads?: boolean }, actor: string): Promise<TeamRecord> {
+    return this.#write(async () => {
+      const team = this.#team(name);
       if (team === null) throw new FabrikError('not_found', `team "${name}" does not exist`, { param: 'team' });
       const updated: TeamRecord = { ...team, limits: patch.limits ?? team.limits, logPayloads: patch.logPayloads ?? team.logPayloads, updatedAt: new Date().toISOString() };
       this.#sql.run('UPDATE control_teams SET limits = ?, log_payloads = ?, updated_at = ? WHERE id = ?', JSON.stringify(updated.limits), updated.logPayloads ? 1 : 0, updated.updatedAt, team.id);
       this.#bumpRevision();
-      this.audit.append({ actor, action: 'team.update', subjects: [team.id], options: { limits: { ...updated.limits }, logPayloads: updated.logPayloads } });
+      await this.audit.append({ actor, action: 'team.update', subjects: [team.id], options: { limits: { ...updated.limits }, logPayloads: updated.logPayloads } });
       return updated;
     });
   }
 
-  getTeam(idOrName: string): TeamRecord | null {
+  getTeam(idOrName: string): Promise<TeamRecord | null> {
+    return this.#read(() => this.#team(idOrName));
+  }
+
+  #team(idOrName: string): TeamRecord | null {
     const row = this.#sql.get('SELECT * FROM control_teams WHERE id = ? OR name = ?', idOrName, idOrName);
     return row === undefined ? null : toTeam(row);
   }
 
-  listTeams(): TeamRecord[] {
-    return this.#sql.all('SELECT * FROM control_teams ORDER BY name').map(toTeam);
+  listTeams(): Promise<TeamRecord[]> {
+    return this.#read(() => this.#sql.all('SELECT * FROM control_teams ORDER BY name').map(toTeam));
   }
 
-  createKey(key: Omit<ApiKeyRecord, 'id' | 'createdAt' | 'revokedAt'>, actor: string): ApiKeyRecord {
-    return this.#sql.transaction(() => {
-      if (key.teamId !== null && this.getTeam(key.teamId) === null) throw new FabrikError('not_found', `team ${key.teamId} does not exist`, { param: 'team' });
+  createKey(key: Omit<ApiKeyRecord, 'id' | 'createdAt' | 'revokedAt'>, actor: string): Promise<ApiKeyRecord> {
+    return this.#write(async () => {
+      if (key.teamId !== null && this.#team(key.teamId) === null) throw new FabrikError('not_found', `team ${key.teamId} does not exist`, { param: 'team' });
       const record: ApiKeyRecord = { ...key, id: `key_${randomBytes(8).toString('hex')}`, createdAt: new Date().toISOString(), revokedAt: null };
       this.#sql.run(
         'INSERT INTO control_keys (id, team_id, name, prefix, hash, role, models, limits, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
@@ -154,7 +199,7 @@ class SqliteControlStore implements ControlStore {
       );
       this.#bumpRevision();
       // The audit entry names the key by id and prefix: never the secret, not even its hash.
-      this.audit.append({
+      await this.audit.append({
         actor,
         action: 'key.create',
         subjects: record.teamId === null ? [record.id] : [record.id, record.teamId],
@@ -164,12 +209,20 @@ class SqliteControlStore implements ControlStore {
     });
   }
 
-  getKey(id: string): ApiKeyRecord | null {
+  getKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.#read(() => this.#key(id));
+  }
+
+  #key(id: string): ApiKeyRecord | null {
     const row = this.#sql.get('SELECT * FROM control_keys WHERE id = ?', id);
     return row === undefined ? null : toKey(row);
   }
 
-  listKeys(filter: { teamId?: string; includeRevoked?: boolean } = {}): ApiKeyRecord[] {
+  listKeys(filter: { teamId?: string; includeRevoked?: boolean } = {}): Promise<ApiKeyRecord[]> {
+    return this.#read(() => this.#keys(filter));
+  }
+
+  #keys(filter: { teamId?: string; includeRevoked?: boolean }): ApiKeyRecord[] {
     const rows = filter.teamId === undefined
       ? this.#sql.all('SELECT * FROM control_keys ORDER BY created_at, id')
       : this.#sql.all('SELECT * FROM control_keys WHERE team_id = ? ORDER BY created_at, id', filter.teamId);
@@ -177,25 +230,25 @@ class SqliteControlStore implements ControlStore {
     return filter.includeRevoked === true ? keys : keys.filter((key) => key.revokedAt === null);
   }
 
-  revokeKey(id: string, actor: string): ApiKeyRecord {
-    return this.#sql.transaction(() => {
-      const key = this.getKey(id);
+  revokeKey(id: string, actor: string): Promise<ApiKeyRecord> {
+    return this.#write(async () => {
+      const key = this.#key(id);
       if (key === null) throw new FabrikError('not_found', `key ${id} does not exist`, { param: 'id' });
       if (key.revokedAt !== null) return key;
       const revokedAt = new Date().toISOString();
       this.#sql.run('UPDATE control_keys SET revoked_at = ? WHERE id = ?', revokedAt, id);
       this.#bumpRevision();
-      this.audit.append({ actor, action: 'key.revoke', subjects: key.teamId === null ? [id] : [id, key.teamId], options: { prefix: key.prefix } });
+      await this.audit.append({ actor, action: 'key.revoke', subjects: key.teamId === null ? [id] : [id, key.teamId], options: { prefix: key.prefix } });
       return { ...key, revokedAt };
     });
   }
 
-  putModel(model: ModelDefinition, actor: string): void {
-    this.#sql.transaction(() => {
+  putModel(model: ModelDefinition, actor: string): Promise<void> {
+    return this.#write(async () => {
       const existed = this.#sql.get('SELECT 1 AS one FROM gateway_models WHERE name = ?', model.name) !== undefined;
       this.#sql.run('INSERT INTO gateway_models (name, definition, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition', model.name, this.#sealed(model), new Date().toISOString());
       this.#bumpRevision();
-      this.audit.append({
+      await this.audit.append({
         actor,
         action: existed ? 'model.update' : 'model.add',
         subjects: [`model:${model.name}`],
@@ -205,23 +258,23 @@ class SqliteControlStore implements ControlStore {
     });
   }
 
-  removeModel(name: string, actor: string): void {
-    this.#sql.transaction(() => {
+  removeModel(name: string, actor: string): Promise<void> {
+    return this.#write(async () => {
       if (this.#sql.run('DELETE FROM gateway_models WHERE name = ?', name) === 0) throw new FabrikError('not_found', `model "${name}" is not in the store (models from a config file are removed by editing the file)`, { param: 'name' });
       this.#bumpRevision();
-      this.audit.append({ actor, action: 'model.remove', subjects: [`model:${name}`] });
+      await this.audit.append({ actor, action: 'model.remove', subjects: [`model:${name}`] });
     });
   }
 
-  listModels(): ModelDefinition[] {
-    return this.#sql.all('SELECT definition FROM gateway_models ORDER BY name').map((row) => {
+  listModels(): Promise<ModelDefinition[]> {
+    return this.#read(() => this.#sql.all('SELECT definition FROM gateway_models ORDER BY name').map((row) => {
       const model = JSON.parse(String(row.definition)) as ModelDefinition;
       return { ...model, replicas: model.replicas.map((replica) => (replica.apiKey === undefined ? replica : { ...replica, apiKey: this.#secrets.open(replica.apiKey) })) };
-    });
+    }));
   }
 
-  leaseQuota(requests: readonly QuotaLeaseRequest[], adjustments: readonly QuotaAdjustment[]): QuotaLeaseResult[] {
-    return this.#onGatewayConnection((sql) => sql.transaction(() => {
+  leaseQuota(requests: readonly QuotaLeaseRequest[], adjustments: readonly QuotaAdjustment[]): Promise<QuotaLeaseResult[]> {
+    return this.#onGatewayConnection((sql) => {
       this.#applyAdjustments(sql, adjustments);
       return requests.map((request) => {
         // Minute windows keep 60 one-second buckets; older ones can never count again.
@@ -231,12 +284,12 @@ class SqliteControlStore implements ControlStore {
         if (granted > 0) this.#addGrant(sql, request.scope, request.metric, request.bucket, granted);
         return { granted, committed: committed + granted };
       });
-    }));
+    });
   }
 
-  adjustQuota(adjustments: readonly QuotaAdjustment[]): void {
+  async adjustQuota(adjustments: readonly QuotaAdjustment[]): Promise<void> {
     if (adjustments.length === 0) return;
-    this.#onGatewayConnection((sql) => sql.transaction(() => this.#applyAdjustments(sql, adjustments)));
+    await this.#onGatewayConnection((sql) => this.#applyAdjustments(sql, adjustments));
   }
 
   #applyAdjustments(sql: SqliteDatabase, adjustments: readonly QuotaAdjustment[]): void {
@@ -250,32 +303,36 @@ class SqliteControlStore implements ControlStore {
     else sql.run('INSERT INTO control_quota_grants (scope, metric, bucket, granted) VALUES (?, ?, ?, ?) ON CONFLICT (scope, metric, bucket) DO UPDATE SET granted = granted + excluded.granted', scope, metric, bucket, delta);
   }
 
-  quotaCommitted(scope: string, metric: string, fromBucket: number): { committed: number; oldestBucket: number | null } {
+  quotaCommitted(scope: string, metric: string, fromBucket: number): Promise<{ committed: number; oldestBucket: number | null }> {
+    return this.#read(() => this.#committed(scope, metric, fromBucket));
+  }
+
+  #committed(scope: string, metric: string, fromBucket: number): { committed: number; oldestBucket: number | null } {
     const row = this.#sql.get('SELECT COALESCE(SUM(granted), 0) AS total, MIN(CASE WHEN granted > 0 THEN bucket END) AS oldest FROM control_quota_grants WHERE scope = ? AND metric = ? AND bucket >= ?', scope, metric, fromBucket);
     return { committed: Number(row?.total ?? 0), oldestBucket: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest) };
   }
 
-  claimSlots(scope: string, holder: string, want: number, limit: number, nowMs: number, ttlMs: number): number {
-    return this.#onGatewayConnection((sql) => sql.transaction(() => {
+  claimSlots(scope: string, holder: string, want: number, limit: number, nowMs: number, ttlMs: number): Promise<number> {
+    return this.#onGatewayConnection((sql) => {
       sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND expires_at < ?', scope, nowMs);
       const mine = Number(sql.get('SELECT held FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder)?.held ?? 0);
       const others = Number(sql.get('SELECT COALESCE(SUM(held), 0) AS total FROM control_quota_slots WHERE scope = ? AND holder <> ?', scope, holder)?.total ?? 0);
       const held = Math.max(mine, Math.min(mine + want, limit - others));
       sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
       return held;
-    }));
+    });
   }
 
-  setSlots(scope: string, holder: string, held: number, nowMs: number, ttlMs: number): void {
-    this.#onGatewayConnection((sql) => {
+  async setSlots(scope: string, holder: string, held: number, nowMs: number, ttlMs: number): Promise<void> {
+    await this.#onGatewayConnection((sql) => {
       if (held <= 0) sql.run('DELETE FROM control_quota_slots WHERE scope = ? AND holder = ?', scope, holder);
       else sql.run('INSERT INTO control_quota_slots (scope, holder, held, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, holder) DO UPDATE SET held = excluded.held, expires_at = excluded.expires_at', scope, holder, held, nowMs + ttlMs);
     });
   }
 
-  recordUsage(records: readonly UsageRecord[], payloads: readonly PayloadRecord[], actor: string): void {
+  async recordUsage(records: readonly UsageRecord[], payloads: readonly PayloadRecord[], actor: string): Promise<void> {
     if (records.length === 0 && payloads.length === 0) return;
-    this.#onGatewayConnection((sql, audit) => sql.transaction(() => {
+    await this.#onGatewayConnection(async (sql, audit) => {
       let promptTokens = 0;
       let completionTokens = 0;
       let costMicros = 0;
@@ -296,16 +353,20 @@ class SqliteControlStore implements ControlStore {
       const insertPayload = sql.statement('INSERT OR IGNORE INTO gateway_payloads (request_id, team_id, time, request, response) VALUES (?, ?, ?, ?, ?)');
       for (const payload of payloads) insertPayload.run(payload.requestId, payload.teamId, payload.time, payload.request, payload.response);
       // Requests reach the audit log as ids and counts, never prompts: one entry per batch.
-      audit.append({
+      await audit.append({
         actor,
         action: 'gateway.requests',
         subjects: records.map((record) => record.requestId),
         options: { requests: records.length, errors, promptTokens, completionTokens, costMicros, payloadsLogged: payloads.length },
       });
-    }));
+    });
   }
 
-  queryUsage(query: UsageQuery): UsageAggregate[] {
+  queryUsage(query: UsageQuery): Promise<UsageAggregate[]> {
+    return this.#read(() => this.#usage(query));
+  }
+
+  #usage(query: UsageQuery): UsageAggregate[] {
     const where: string[] = [];
     const parameters: SQLInputValue[] = [];
     if (query.since !== undefined) { where.push('u.time >= ?'); parameters.push(query.since); }
@@ -339,7 +400,10 @@ class SqliteControlStore implements ControlStore {
     })).filter((row) => row.requests > 0);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    // Writes already started finish first (closing under an open transaction would lose them).
+    while (this.#writing > 0) await this.#written;
+    await Promise.allSettled(this.#gatewayWrites);
     this.#gateway?.sql.close();
     this.#gateway = null;
     this.#sql.close();
