@@ -24,7 +24,7 @@ export const auditVerifyCommand: Command = {
   positionals: [0, 0],
   async run({ values }) {
     const against = await Promise.all(((values.against as string[] | undefined) ?? []).map(async (file) => ({ source: file, note: await readInputFile(file, 'against') })));
-    const context = openContext();
+    const context = await openContext();
     const progress = createProgress('verify');
     try {
       progress.start(await context.audit.size());
@@ -61,7 +61,7 @@ export const auditProofCommand: Command = {
   positionals: [1, 1],
   async run({ positionals, values }) {
     const raw = positionals[0] as string;
-    const context = openContext();
+    const context = await openContext();
     try {
       const size = await context.audit.size();
       if (size === 0) throw new FabrikError('not_found', 'the audit log has no entries yet', { param: 'seq' });
@@ -125,7 +125,7 @@ export const auditLogCommand: Command = {
   },
   positionals: [0, 0],
   async run({ values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const entries = await context.audit.list({ from: integerOption(values, 'from', 1, 1, Number.MAX_SAFE_INTEGER), limit: integerOption(values, 'limit', 50, 1, 1_000_000) });
       if (values.json === true) printJson(entries);
@@ -150,7 +150,7 @@ export const auditCheckpointCommand: Command = {
   },
   positionals: [0, 0],
   async run({ values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const checkpoint = await context.audit.checkpoint();
       if (checkpoint === null) throw new FabrikError('not_found', 'the audit log has no entries yet, so there is no checkpoint to save', { param: 'checkpoint' });
@@ -181,7 +181,7 @@ export const auditConsistencyCommand: Command = {
     if (!/^[0-9]+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
       throw new FabrikError('invalid_option', `the old size must be a whole number from 1 (the size of a signed checkpoint); got ${JSON.stringify(raw)}`, { param: 'old-size' });
     }
-    const context = openContext();
+    const context = await openContext();
     try {
       const proof = await context.audit.consistency(Number(raw));
       const bytes = serializeConsistencyProof(proof);

@@ -20,7 +20,7 @@ export const datasetBuildCommand: Command = {
     const name = validateDatasetName(positionals[0] as string);
     const chunkTokens = integerOption(values, 'chunk-tokens', DEFAULT_CHUNK_OPTIONS.chunkTokens, 16, 65_536);
     const overlap = integerOption(values, 'overlap', Math.min(DEFAULT_CHUNK_OPTIONS.overlap, Math.floor(chunkTokens / 2)), 0, 65_536);
-    const context = openContext();
+    const context = await openContext();
     // Progress on stderr, one step per document; silent under --json and when stderr is no terminal.
     const progress = values.json === true ? null : createProgress('dataset build');
     try {
@@ -49,7 +49,7 @@ export const datasetListCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [0, 0],
   async run({ values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const versions = await context.store.listDatasetVersions();
       if (values.json === true) {
@@ -73,7 +73,7 @@ export const datasetShowCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [1, 1],
   async run({ positionals, values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const version = await resolveDatasetVersion(context.store, positionals[0] as string);
       const manifest = readManifest(version);

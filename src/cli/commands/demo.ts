@@ -25,7 +25,7 @@ export const demoCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [0, 0],
   async run({ values }) {
-    const context = openContext();
+    const context = await openContext();
     const json = values.json === true;
     const say = (text: string): void => {
       if (!json) process.stdout.write(text);

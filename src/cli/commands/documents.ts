@@ -14,7 +14,7 @@ export const documentsCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [0, 0],
   async run({ values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const current = await context.store.currentDocuments();
       const failures = await context.store.listFailures();
@@ -49,7 +49,7 @@ export const documentShowCommand: Command = {
   async run({ positionals, values }) {
     const format = values.json === true ? 'json' : stringOption(values, 'format') ?? 'text';
     if (format !== 'text' && format !== 'json') throw new FabrikError('invalid_option', `--format must be text or json; got ${JSON.stringify(format)}`, { param: 'format' });
-    const context = openContext();
+    const context = await openContext();
     try {
       const document = await findDocument(context.store, positionals[0] as string);
       if (format === 'text') {

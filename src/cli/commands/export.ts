@@ -18,7 +18,7 @@ export const exportCommand: Command = {
   async run({ positionals, values }) {
     const out = stringOption(values, 'out');
     if (out === undefined) throw new FabrikError('usage', '--out FILE is required: where to write the export', { param: 'out' });
-    const context = openContext();
+    const context = await openContext();
     try {
       const { record, dataset, contentVerified } = await exportDataset(context, positionals[0] as string, stringOption(values, 'format') ?? 'jsonl', out);
       if (!contentVerified) process.stderr.write(`fabrik: note: ${dataset}@${record.versionId} was built before dataset manifests hashed chunk content, so only its chunk ids and order were checked; \`fabrik dataset build ${dataset}\` makes a version whose content is checked\n`);

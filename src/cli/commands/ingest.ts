@@ -36,7 +36,7 @@ export const ingestCommand: Command = {
       parseMemoryMb: integerOption(values, 'memory', base.parseMemoryMb, 64, 65_536),
       maxFileBytes: integerOption(values, 'max-file-size', base.maxFileBytes, 1, 2 ** 40),
     };
-    const context = openContext(config);
+    const context = await openContext(config);
     const progress = createProgress('ingest');
     try {
       const summary = await ingestPaths(positionals, {

@@ -11,7 +11,7 @@ export const lineageCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [1, 1],
   async run({ positionals, values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const report = await traceLineage(context, positionals[0] as string);
       if (values.json === true) {

@@ -6,9 +6,9 @@ import { resolveGatewaySettings } from '../../gateway/core/gateway-settings.ts';
 import { createGateway } from '../../gateway/create-gateway.ts';
 import { startServer } from '../../server/start-server.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { openSqliteControlStore } from '../../store/sqlite/sqlite-control-store.ts';
+import { openFabrik } from '../../open-fabrik.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { integerOption, JSON_OPTION, stringOption, type Command } from '../command.ts';
-import { controlStoreOptions } from '../context.ts';
 
 /**
  * V8 settings for the server process. A proxy allocates fast and keeps little: an 8 MB young
@@ -78,13 +78,13 @@ export const serveCommand: Command = {
 
     if (values['metrics-public'] === true && values['metrics-auth'] === true) throw new FabrikError('usage', '--metrics-public and --metrics-auth contradict each other: give one', { param: 'metrics-public' });
     const metricsAuth = values['metrics-public'] === true ? false : values['metrics-auth'] === true || config.server.metricsAuth;
-    const storeOptions = controlStoreOptions();
-    const store = openSqliteControlStore(storeOptions);
+    const fabrik = openFabrik(loadConfig());
+    const store = await fabrik.control();
     let gateway;
     try {
       gateway = await createGateway({ store, models, settings: config.gateway });
     } catch (error) {
-      await store.close();
+      await fabrik.close();
       throw error;
     }
     let server;
@@ -92,7 +92,7 @@ export const serveCommand: Command = {
       server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth, maxConnections: integerOption(values, 'max-connections', 10_000, 1, 1_000_000), headTimeoutMs: integerOption(values, 'head-timeout', 10_000, 100, 300_000) });
     } catch (error) {
       await gateway.close();
-      await store.close();
+      await fabrik.close();
       throw error;
     }
     const names = gateway.registry.routes().map((route) => route.definition.name);
@@ -111,7 +111,7 @@ export const serveCommand: Command = {
       process.on('SIGTERM', stop);
     });
     await server.close();
-    await store.close();
+    await fabrik.close();
     return 0;
   },
 };

@@ -15,7 +15,7 @@ export const sourceListCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [0, 0],
   async run({ values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const sources = [];
       for (const source of await context.store.listSources()) {
@@ -51,7 +51,7 @@ export const sourceForgetCommand: Command = {
   options: { json: JSON_OPTION },
   positionals: [1, 1],
   async run({ positionals, values }) {
-    const context = openContext();
+    const context = await openContext();
     try {
       const result = await forgetSource(context, positionals[0] as string);
       if (values.json === true) {

@@ -1,10 +1,11 @@
 import { checkTeamName } from '../../control/api-keys.ts';
 import { formatLimits, LIMIT_NAMES, LIMIT_OPTIONS, mergeLimits, type Limits } from '../../control/limits.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { openSqliteControlStore } from '../../store/sqlite/sqlite-control-store.ts';
+import { openFabrik } from '../../open-fabrik.ts';
+import { loadConfig } from '../../shared/config.ts';
 import type { ControlStore } from '../../store/core/control-store.ts';
 import { JSON_OPTION, type Command, type CommandInput, type OptionSpec } from '../command.ts';
-import { cliActor, controlStoreOptions } from '../context.ts';
+import { cliActor } from '../context.ts';
 import { printJson, table } from '../output.ts';
 
 const LIMIT_DESCRIPTIONS: Record<keyof Limits, string> = {
@@ -46,11 +47,11 @@ export function readLimitOptions(values: CommandInput['values'], removable: bool
 
 /** Opens the control store of $FABRIK_HOME for one command and closes it after. */
 export async function withControlStore<T>(work: (store: ControlStore, actor: string) => Promise<T> | T): Promise<T> {
-  const store = openSqliteControlStore(controlStoreOptions());
+  const fabrik = openFabrik(loadConfig());
   try {
-    return await work(store, cliActor());
+    return await work(await fabrik.control(), cliActor());
   } finally {
-    await store.close();
+    await fabrik.close();
   }
 }
 

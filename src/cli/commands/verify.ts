@@ -25,7 +25,7 @@ export const verifyCommand: Command = {
   positionals: [0, 0],
   async run({ values }) {
     const json = values.json === true;
-    const context = openContext();
+    const context = await openContext();
     // One bar per phase; a holder, because the phase callback replaces it.
     const bar: { current: Progress | null } = { current: null };
     const phase = (title: string, total: number): void => {

@@ -18,7 +18,7 @@ test('$FABRIK_HOME is created 0700 and fabrik.db, -wal and -shm 0600, whatever t
     rmSync(root, { recursive: true, force: true });
   });
   const home = join(root, 'outer', 'home');
-  const context = openContext(loadConfig({ FABRIK_HOME: home }));
+  const context = await openContext(loadConfig({ FABRIK_HOME: home }));
   try {
     assert.equal(mode(home), '700');
     assert.equal(mode(join(root, 'outer')), '700', 'a parent made on the way is private too');
