@@ -160,6 +160,7 @@ function createAuditLog(store: AuditStore, settings: LogSettings): AuditLog {
     // Read before the snapshot: another process commits a checkpoint before it writes the anchor,
     // so an anchor read first is never ahead of what the snapshot sees.
     const anchor = readAnchor();
+    const own = !store.inTransaction();
     const row = await store.atomically(async (tables) => {
       const size = await tables.lastSeq();
       const latest = await tables.latestCheckpoint();
@@ -176,17 +177,19 @@ function createAuditLog(store: AuditStore, settings: LogSettings): AuditLog {
       }
       return signCheckpoint(tables, size, anchor);
     });
-    if (row !== null) keepAnchor(row);
+    if (row !== null) keepAnchor(row, own);
     return row;
   };
 
   /**
    * Makes a committed checkpoint the anchor; inside a caller's transaction it could still roll back,
-   * so it waits. (When another caller's transaction opened the moment ours committed, it waits too:
-   * the next checkpoint keeps the anchor instead.)
+   * so it waits. `own`: no transaction was open when the work was called, so atomically ran (and has
+   * committed) its own. Otherwise the work joined a caller's transaction, or queued behind another
+   * one and then ran its own: only a transaction open now tells, and when another caller's opened
+   * the moment ours committed the anchor waits too (the next checkpoint keeps it).
    */
-  const keepAnchor = (row: CheckpointRow): void => {
-    if (store.inTransaction()) return;
+  const keepAnchor = (row: CheckpointRow, own: boolean): void => {
+    if (!own && store.inTransaction()) return;
     const current = readAnchor();
     if (current === null || current.size < Number(row.size)) writeCheckpointAnchor(keyDir, row.note);
   };
@@ -206,6 +209,7 @@ function createAuditLog(store: AuditStore, settings: LogSettings): AuditLog {
 
     async append(input) {
       let signed: CheckpointRow | null = null;
+      const own = !store.inTransaction();
       const appended = await store.atomically(async (tables) => {
         const seq = (await tables.lastSeq()) + 1;
         const text = canonicalize(createAuditEntry(input, seq, now(), codeVersion));
@@ -229,7 +233,7 @@ function createAuditLog(store: AuditStore, settings: LogSettings): AuditLog {
         return { seq, leafHash: toHex(leaf) };
       });
       // An autocommit append (the gateway's metering) has committed its checkpoint by now.
-      if (signed !== null) keepAnchor(signed);
+      if (signed !== null) keepAnchor(signed, own);
       return appended;
     },
 

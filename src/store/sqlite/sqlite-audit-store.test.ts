@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { openAuditLog } from '../../audit/audit-log.ts';
+import { CHECKPOINT_ANCHOR_FILE } from '../../audit/checkpoint-anchor.ts';
 import { dropAuditTriggers } from '../../audit/create-test-log.ts';
 import { nodePosition } from '../core/audit-store.ts';
 import { runAuditStoreSuite } from '../core/audit-store.suite.ts';
@@ -90,4 +91,18 @@ test('sqlite: verify inside a caller\'s transaction sees that transaction\'s app
     await log.append(input(2));
     assert.equal((await log.verify()).size, 2);
   });
+});
+
+test('sqlite: an autocommit append that signs keeps the anchor even when another transaction opens the moment it commits', async (t) => {
+  const { dir, sql } = openDatabase(t);
+  const log = openAuditLog(createSqliteAuditStore(sql), { ...options(dir), checkpointEvery: 2 });
+  await log.append(input(1));
+  // The append that signs at 2 runs its own transaction; the caller's transaction queued behind it
+  // begins as soon as it commits, before the append's caller resumes.
+  const signing = log.append(input(2));
+  const queued = sql.transaction(async () => {
+    await log.append(input(3));
+  });
+  await Promise.all([signing, queued]);
+  assert.match(readFileSync(join(dir, 'keys', CHECKPOINT_ANCHOR_FILE), 'utf8'), /^fabrik\.test\/sqlite\n2\n/);
 });
