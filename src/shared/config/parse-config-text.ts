@@ -1,0 +1,63 @@
+import { extname } from 'node:path';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { FabrikError } from '../errors.ts';
+
+/**
+ * Aliases a config file may expand. An anchor reused for every replica of a few models needs
+ * tens; a "billion laughs" file needs millions. The yaml package counts every node an alias
+ * copies, so 100 (its own default) refuses nesting tricks long before they cost memory.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** YAML 1.2, core schema only: no custom or language tags, no `<<` merge keys, string keys, one document. */
+const YAML_OPTIONS = {
+  version: '1.2',
+  schema: 'core',
+  customTags: null,
+  resolveKnownTags: false,
+  merge: false,
+  uniqueKeys: true,
+  stringKeys: true,
+  strict: true,
+  prettyErrors: false,
+} as const;
+
+/** Parses a config file's text: JSON for `.json`, YAML for anything else; errors name the file, line and column. */
+export function parseConfigText(text: string, file: string): unknown {
+  if (extname(file).toLowerCase() === '.json') {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new FabrikError('invalid_config', `${file}: is not valid JSON: ${(error as Error).message}`, { param: 'config' });
+    }
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
+  // Warnings are errors here: an unresolved tag would otherwise become a plain string silently.
+  const problem = document.errors[0] ?? document.warnings[0];
+  if (problem !== undefined) throw yamlError(problem, text, file, lineCounter);
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // toJS throws a ReferenceError for an alias bomb or an alias to an anchor not yet set.
+    const message = (error as Error).message.startsWith('Excessive alias count')
+      ? `expands more than ${MAX_ALIAS_COUNT} aliases (maxAliasCount), which only a resource exhaustion attack needs`
+      : (error as Error).message;
+    throw new FabrikError('invalid_config', `${file}: is not valid YAML: ${message}`, { param: 'config' });
+  }
+}
+
+function yamlError(problem: YAMLError, text: string, file: string, lineCounter: LineCounter): FabrikError {
+  const { line, col } = lineCounter.linePos(problem.pos[0]);
+  let message = problem.message;
+  if (problem.code === 'DUPLICATE_KEY') message = `repeats the key ${JSON.stringify(duplicateKey(text, problem.pos[0]))} (keys must be unique)`;
+  if (problem.code === 'TAG_RESOLVE_FAILED') message = `${message} (only the YAML 1.2 core schema's tags are read)`;
+  return new FabrikError('invalid_config', `${file}:${line}:${col}: is not valid YAML: ${message}`, { param: 'config' });
+}
+
+/** The key text at `offset` (where the yaml package points for a repeated key), for the message. */
+function duplicateKey(text: string, offset: number): string {
+  const rest = text.slice(offset).split('\n', 1)[0] ?? '';
+  const match = /^\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#]*?))\s*:/.exec(rest);
+  return (match?.[1] ?? match?.[2]?.replaceAll("''", "'") ?? match?.[3] ?? rest).trim();
+}
