@@ -61,7 +61,7 @@ export function integerType(min: number, max: number): FieldType<number> {
   const fromText = (raw: string, name: string, code: ErrorCode): number => {
     const value = Number(raw.trim().replaceAll('_', ''));
     if (!/^\s*-?\d+(?:_\d+)*\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) throw textError(code, name, rule, raw);
-    return value;
+    return value + 0; // "-0" reads as -0; + 0 makes it 0
   };
   return {
     kind: 'integer',

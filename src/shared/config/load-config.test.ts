@@ -109,3 +109,9 @@ test('serve\'s flags: booleans, repeatable --model, TLS needs both halves', (t) 
   refusal(() => loadFabrikConfig({ environment: {}, flags: { 'metrics-public': true, 'metrics-auth': true } }), 'usage', /--metrics-public and --metrics-auth contradict each other/);
   refusal(() => loadFabrikConfig({ environment: {}, flags: { 'tls-cert': 'c.pem' } }), 'usage', /HTTPS needs both --tls-cert and --tls-key/, 'tls-key');
 });
+
+test('a file that is not a mapping, or is empty', (t) => {
+  refusal(() => loadFabrikConfig({ file: withFile(t, 'list.yaml', '- a\n- b\n'), environment: {} }), 'invalid_config', /list\.yaml: must hold a mapping of settings .* at the top; got a list/, 'config');
+  assert.equal(loadFabrikConfig({ file: withFile(t, 'empty.yaml', '# nothing set yet\n'), environment: {} }).sources.get('home'), 'default');
+  assert.equal(loadFabrikConfig({ file: withFile(t, 'sections.yaml', 'gateway:\nserver:\n  tls: null\n'), environment: {} }).serve.server.tls, null, 'an empty section keeps its defaults');
+});

@@ -89,9 +89,10 @@ function readConfigFile(file: string, param: string): Map<string, unknown> {
   } catch (error) {
     throw new FabrikError('path_not_found', `${file}: the config file cannot be read: ${(error as Error).message}`, { param });
   }
-  const parsed = parseConfigText(text, file);
+  const parsed = parseConfigText(text, file) ?? {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new FabrikError('invalid_config', `${file}: must hold a mapping of settings (home, server, gateway, models …) at the top; got a ${Array.isArray(parsed) ? 'list' : typeof parsed}`, { param });
   const leaves = new Map<string, unknown>();
-  withFileName(file, () => collectLeaves(parsed ?? {}, '', leaves));
+  withFileName(file, () => collectLeaves(parsed, '', leaves));
   return leaves;
 }
 
