@@ -79,8 +79,3 @@ export const CONFIG_SCHEMA: readonly ConfigField[] = [
 
   field({ path: 'models', type: modelsType, default: () => [], flag: 'model', fromFlag: modelsFromFlag, secret: maskModels, doc: 'Models and their replicas, prices and limits (docs/gateway.md); `--model NAME=URL[,URL…]` adds one or replaces one of the same name.' }),
 ];
-
-/** The schema's field at `path`, or undefined. */
-export function findConfigField(path: string): ConfigField | undefined {
-  return CONFIG_SCHEMA.find((field) => field.path === path);
-}
