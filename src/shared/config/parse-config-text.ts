@@ -9,9 +9,10 @@ const requireModule = createRequire(import.meta.url);
 let yaml: typeof import('yaml') | undefined;
 
 /**
- * Aliases a config file may expand. An anchor reused for every replica of a few models needs
- * tens; a "billion laughs" file needs millions. The yaml package counts every node an alias
- * copies, so 100 (its own default) refuses nesting tricks long before they cost memory.
+ * The bound on alias expansion (the yaml package's own default). It weighs each use of an alias
+ * by the aliases inside the node it copies, so a config that reuses a few anchors stays far
+ * below it while a "billion laughs" file (aliases of aliases) passes it after a few levels,
+ * before it costs memory.
  */
 export const MAX_ALIAS_COUNT = 100;
 
