@@ -16,6 +16,7 @@ const MODULES: Record<string, () => Promise<Record<string, unknown>>> = {
   audit: () => import('./commands/audit.ts'),
   'engine-sim': () => import('./commands/engine-sim.ts'),
   serve: () => import('./commands/serve.ts'),
+  config: () => import('./commands/config.ts'),
   team: () => import('./commands/team.ts'),
   key: () => import('./commands/key.ts'),
   usage: () => import('./commands/usage.ts'),
@@ -27,7 +28,7 @@ export const COMMAND_ORDER = [
   'demo', 'ingest', 'documents', 'document show', 'source list', 'source forget',
   'dataset build', 'dataset list', 'dataset show', 'export', 'lineage', 'verify',
   'audit verify', 'audit proof', 'audit check-proof', 'audit checkpoint', 'audit consistency', 'audit check-consistency', 'audit log',
-  'engine-sim', 'serve',
+  'engine-sim', 'serve', 'config show', 'config check',
   'team create', 'team list', 'team set', 'key create', 'key list', 'key revoke', 'usage', 'model add', 'model list', 'model remove',
 ] as const;
 

@@ -14,8 +14,9 @@ async function usage(): Promise<string> {
     'Commands:',
     ...commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
-    'Environment: FABRIK_HOME (data, default ./.fabrik), FABRIK_WORKERS, FABRIK_PARSE_TIMEOUT_MS,',
-    'FABRIK_PARSE_MEMORY_MB, FABRIK_MAX_FILE_BYTES, FABRIK_CHECKPOINT_EVERY, FABRIK_ACTOR.',
+    'Environment: FABRIK_CONFIG (a config file), FABRIK_HOME (data, default ./.fabrik), FABRIK_DATABASE_URL,',
+    'FABRIK_WORKERS, FABRIK_PARSE_TIMEOUT_MS, FABRIK_PARSE_MEMORY_MB, FABRIK_MAX_FILE_BYTES, FABRIK_CHECKPOINT_EVERY,',
+    'FABRIK_ACTOR. `fabrik config show` prints every setting and where it came from (docs/config.md).',
     '',
   ].join('\n');
 }

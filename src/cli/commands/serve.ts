@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadServeConfig, mergeModels, parseModelOption, DEFAULT_HOST, DEFAULT_PORT, type ServeConfig } from '../../gateway/config/load-serve-config.ts';
-import { resolveGatewaySettings } from '../../gateway/core/gateway-settings.ts';
 import { createGateway } from '../../gateway/create-gateway.ts';
 import { startServer } from '../../server/start-server.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../shared/config/config-schema.ts';
+import { loadFabrikConfig } from '../../shared/config/load-config.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { openFabrik } from '../../open-fabrik.ts';
-import { loadConfig } from '../../shared/config.ts';
-import { integerOption, JSON_OPTION, stringOption, type Command } from '../command.ts';
+import { JSON_OPTION, stringOption, type Command } from '../command.ts';
 
 /**
  * V8 settings for the server process. A proxy allocates fast and keeps little: an 8 MB young
@@ -44,12 +43,13 @@ export const serveCommand: Command = {
   summary: 'Start the HTTP server: the OpenAI-compatible gateway (/v1), the admin API (/admin) and /metrics.',
   usage: 'fabrik serve [--config FILE] [--host HOST] [--port N] [--tls-cert FILE --tls-key FILE] [--metrics-public] [--max-connections N] [--head-timeout MS] [--model NAME=URL[,URL…]]… [--json]',
   description: [
-    'The config file (YAML or JSON) lists models, replicas, prices and gateway settings; options override it.',
+    'The config file (YAML or JSON; --config or $FABRIK_CONFIG) lists models, replicas, prices and gateway',
+    'settings; the environment overrides it and options override both (docs/config.md).',
     '--model adds a model on the command line (repeatable). Models added with `fabrik model add` or',
     'POST /admin/models are read from the store. Stops cleanly on SIGINT/SIGTERM, writing pending usage.',
   ].join('\n'),
   options: {
-    config: { type: 'string', short: 'c', description: 'a YAML or JSON config file' },
+    config: { type: 'string', short: 'c', description: 'a YAML or JSON config file', defaultText: '$FABRIK_CONFIG, else none' },
     host: { type: 'string', description: 'address to listen on', defaultText: DEFAULT_HOST },
     port: { type: 'string', short: 'p', description: 'port to listen on (0 picks a free one)', defaultText: String(DEFAULT_PORT) },
     'tls-cert': { type: 'string', description: 'PEM certificate chain: serve HTTPS' },
@@ -64,32 +64,22 @@ export const serveCommand: Command = {
   positionals: [0, 0],
   async run({ values }) {
     execServerProcess();
-    const file = stringOption(values, 'config');
-    const config: ServeConfig = file === undefined
-      ? { server: { host: DEFAULT_HOST, port: DEFAULT_PORT, tls: null, metricsAuth: true }, gateway: resolveGatewaySettings(), models: [] }
-      : loadServeConfig(file);
-    const models = mergeModels(config.models, ((values.model as string[] | undefined) ?? []).map(parseModelOption));
-    const host = stringOption(values, 'host') ?? config.server.host;
-    const port = integerOption(values, 'port', config.server.port, 0, 65_535);
-    const certFile = stringOption(values, 'tls-cert') ?? config.server.tls?.cert;
-    const keyFile = stringOption(values, 'tls-key') ?? config.server.tls?.key;
-    if ((certFile === undefined) !== (keyFile === undefined)) throw new FabrikError('usage', 'HTTPS needs both --tls-cert and --tls-key', { param: certFile === undefined ? 'tls-cert' : 'tls-key' });
-    const tls = certFile === undefined || keyFile === undefined ? null : { cert: readPem(certFile, 'tls-cert'), key: readPem(keyFile, 'tls-key') };
-
-    if (values['metrics-public'] === true && values['metrics-auth'] === true) throw new FabrikError('usage', '--metrics-public and --metrics-auth contradict each other: give one', { param: 'metrics-public' });
-    const metricsAuth = values['metrics-public'] === true ? false : values['metrics-auth'] === true || config.server.metricsAuth;
-    const fabrik = openFabrik(loadConfig());
+    const config = loadFabrikConfig({ file: stringOption(values, 'config'), flags: values });
+    const { server: settings, models } = config.serve;
+    const pemOption = (path: string, flag: string): string => (config.sources.get(path) === 'flag' ? `--${flag}` : path);
+    const tls = settings.tls === null ? null : { cert: readPem(settings.tls.cert, pemOption('server.tls.cert', 'tls-cert')), key: readPem(settings.tls.key, pemOption('server.tls.key', 'tls-key')) };
+    const fabrik = openFabrik(config.fabrik);
     const store = await fabrik.control();
     let gateway;
     try {
-      gateway = await createGateway({ store, models, settings: config.gateway });
+      gateway = await createGateway({ store, models, settings: config.serve.gateway });
     } catch (error) {
       await fabrik.close();
       throw error;
     }
     let server;
     try {
-      server = await startServer({ host, port, tls, gateway, staticModels: models, metricsAuth, maxConnections: integerOption(values, 'max-connections', 10_000, 1, 1_000_000), headTimeoutMs: integerOption(values, 'head-timeout', 10_000, 100, 300_000) });
+      server = await startServer({ host: settings.host, port: settings.port, tls, gateway, staticModels: models, metricsAuth: settings.metricsAuth, maxConnections: settings.maxConnections, headTimeoutMs: settings.headTimeoutMs });
     } catch (error) {
       await gateway.close();
       await fabrik.close();
@@ -116,10 +106,11 @@ export const serveCommand: Command = {
   },
 };
 
-function readPem(file: string, option: string): Buffer {
+/** Reads a PEM file; `name` is where its path was given (--tls-cert, server.tls.cert). */
+function readPem(file: string, name: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new FabrikError('path_not_found', `${file}: cannot be read (--${option}): ${(error as Error).message}`, { param: option });
+    throw new FabrikError('path_not_found', `${file}: cannot be read (${name}): ${(error as Error).message}`, { param: name.replace(/^--/, '') });
   }
 }
