@@ -29,3 +29,28 @@ test('sqlite jobs: the job tables migrate once, and opening again keeps the queu
   assert.deepEqual(second.sql.all('SELECT version FROM job_schema').map((row) => row.version), [1]);
   await second.close();
 });
+
+test('sqlite jobs: a complete inside a transaction on the shared connection commits or rolls back with the caller’s writes', async (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'fabrik-jobs-'));
+  const jobs = openSqliteJobStore({ path: join(directory, 'fabrik.db') });
+  t.after(async () => {
+    await jobs.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  jobs.sql.db.exec('CREATE TABLE results (job_id TEXT PRIMARY KEY)');
+  const [id = ''] = await jobs.enqueue([{ kind: 'test', payload: 1 }]);
+  await jobs.lease(['test'], 'w', 1, 60_000);
+  await assert.rejects(jobs.sql.transaction(async () => {
+    jobs.sql.run('INSERT INTO results (job_id) VALUES (?)', id);
+    assert.equal(await jobs.complete(id, 'w', 'r'), true);
+    throw new Error('handler crashed after completing');
+  }), /handler crashed/);
+  assert.equal((await jobs.get(id))?.state, 'leased', 'the rollback took the completion with it');
+  assert.deepEqual(jobs.sql.all('SELECT job_id FROM results'), []);
+  await jobs.sql.transaction(async () => {
+    jobs.sql.run('INSERT INTO results (job_id) VALUES (?)', id);
+    assert.equal(await jobs.complete(id, 'w', 'r'), true);
+  });
+  assert.equal((await jobs.get(id))?.state, 'done');
+  assert.equal(jobs.sql.all('SELECT job_id FROM results').length, 1);
+});
