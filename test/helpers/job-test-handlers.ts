@@ -14,12 +14,17 @@ export interface ResultsTable {
 export const TEST_RESULT_KIND = 'test-result';
 export const TEST_FAIL_KIND = 'test-fail';
 
-/** The test-only job kinds: `test-result` works for `payload.ms` then writes its row; `test-fail` always fails. */
+/**
+ * The test-only job kinds: `test-result` works for `payload.ms` then writes its row (with
+ * `payload.hangFirstAttempt`, its first attempt never ends: the test kills that worker while it
+ * holds the job); `test-fail` always fails.
+ */
 export function createTestHandlers(results: ResultsTable): Record<string, JobHandler> {
   return {
     [TEST_RESULT_KIND]: async (payload, context) => {
-      const ms = typeof payload === 'object' && payload !== null && !Array.isArray(payload) && typeof payload.ms === 'number' ? payload.ms : 0;
-      await sleep(ms);
+      const fields = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload : {};
+      if (fields.hangFirstAttempt === true && context.attempt === 1) await new Promise(() => {});
+      await sleep(typeof fields.ms === 'number' ? fields.ms : 0);
       await results.writeAndComplete({ jobId: context.job.id, owner: context.owner, attempt: context.attempt }, (through) => context.complete({ attempt: context.attempt }, through));
     },
     [TEST_FAIL_KIND]: async (_payload, context) => {
