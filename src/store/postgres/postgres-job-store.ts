@@ -67,6 +67,8 @@ export const POSTGRES_JOB_MIGRATIONS: readonly string[] = [
 /** Advisory lock key for the job migrations (the two-int form; the class spells 'fbrj'). */
 const JOB_MIGRATION_LOCK = [0x6662726a, 1] as const;
 const UNIQUE_VIOLATION = '23505';
+/** Jobs per INSERT: 1000 rows of six arrays is well within one message, and enqueueing a large folder takes one round trip per thousand files. */
+const ENQUEUE_BATCH = 1000;
 
 /** Creates or updates the job tables; idempotent, and safe when several workers open a fresh database at once. */
 export async function migratePostgresJobs(database: JobDatabase): Promise<void> {
@@ -156,32 +158,29 @@ class PostgresJobs implements PostgresJobStore {
     return this.#on === this.#database ? this.#database.transaction(work) : work(this.#on);
   }
 
-  enqueue(jobs: readonly NewJob[], now = Date.now()): Promise<string[]> {
-    return this.#atomically(async (on) => {
+  async enqueue(jobs: readonly NewJob[], now = Date.now()): Promise<string[]> {
+    const rows = jobs.map((job) => ({
+      id: createJobId(),
+      job,
+      maxAttempts: checkMaxAttempts(job.maxAttempts),
+      runAfter: job.runAfter === undefined ? now : parseTime(job.runAfter, 'runAfter'),
+    }));
+    return await this.#atomically(async (on) => {
       const ids: string[] = [];
-      for (const job of jobs) {
-        const maxAttempts = checkMaxAttempts(job.maxAttempts);
-        const runAfter = job.runAfter === undefined ? now : parseTime(job.runAfter, 'runAfter');
-        // The holder of the key may finish between the refused insert and the look-up: try again.
-        for (let attempt = 1; ; attempt += 1) {
-          const id = createJobId();
-          const inserted = await on.query(
-            `INSERT INTO jobs (id, kind, payload, dedupe_key, state, attempts, max_attempts, run_after, created_at, updated_at)
-             VALUES ($1, $2, $3::jsonb, $4, 'queued', 0, $5, $6, $7, $7)
-             ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'leased') DO NOTHING RETURNING id`,
-            [id, job.kind, JSON.stringify(job.payload), job.dedupeKey ?? null, maxAttempts, runAfter, now],
-          );
-          if (inserted.length === 1) {
-            ids.push(id);
-            break;
-          }
-          const [held] = await on.query(`SELECT id FROM jobs WHERE kind = $1 AND dedupe_key = $2 AND state IN ('queued', 'leased')`, [job.kind, job.dedupeKey ?? null]);
-          if (held !== undefined) {
-            ids.push(String(held.id));
-            break;
-          }
-          if (attempt >= 3) throw new FabrikError('store_error', `cannot enqueue the ${job.kind} job with dedupe key ${JSON.stringify(job.dedupeKey)}: its key kept changing hands`);
-        }
+      for (let start = 0; start < rows.length; start += ENQUEUE_BATCH) {
+        const batch = rows.slice(start, start + ENQUEUE_BATCH);
+        // One round trip per batch; a job whose key is held (or repeated in the batch) is left out here and resolved below.
+        const inserted = new Set((await on.query(
+          `INSERT INTO jobs (id, kind, payload, dedupe_key, state, attempts, max_attempts, run_after, created_at, updated_at)
+           SELECT id, kind, payload::jsonb, dedupe_key, 'queued', 0, max_attempts, run_after, $7, $7
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[]) WITH ORDINALITY
+             AS batch(id, kind, payload, dedupe_key, max_attempts, run_after, position)
+           ORDER BY position
+           ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'leased') DO NOTHING RETURNING id`,
+          [batch.map((row) => row.id), batch.map((row) => row.job.kind), batch.map((row) => JSON.stringify(row.job.payload)),
+            batch.map((row) => row.job.dedupeKey ?? null), batch.map((row) => row.maxAttempts), batch.map((row) => row.runAfter), now],
+        )).map((row) => String(row.id)));
+        for (const row of batch) ids.push(inserted.has(row.id) ? row.id : await enqueueOne(on, row.job, row.maxAttempts, row.runAfter, now));
       }
       return ids;
     });
@@ -285,6 +284,24 @@ class PostgresJobs implements PostgresJobStore {
 
   async close(): Promise<void> {
     if (this.#closeDatabase) await this.#database.close();
+  }
+}
+
+/** Enqueues one job whose key was held: returns the holder's id, or inserts it when the holder finished meanwhile. */
+async function enqueueOne(on: JobQueryable, job: NewJob, maxAttempts: number, runAfter: number, now: number): Promise<string> {
+  // The holder of the key may finish between the refused insert and the look-up: try again.
+  for (let attempt = 1; ; attempt += 1) {
+    const [held] = await on.query(`SELECT id FROM jobs WHERE kind = $1 AND dedupe_key = $2 AND state IN ('queued', 'leased')`, [job.kind, job.dedupeKey ?? null]);
+    if (held !== undefined) return String(held.id);
+    const id = createJobId();
+    const inserted = await on.query(
+      `INSERT INTO jobs (id, kind, payload, dedupe_key, state, attempts, max_attempts, run_after, created_at, updated_at)
+       VALUES ($1, $2, $3::jsonb, $4, 'queued', 0, $5, $6, $7, $7)
+       ON CONFLICT (kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'leased') DO NOTHING RETURNING id`,
+      [id, job.kind, JSON.stringify(job.payload), job.dedupeKey ?? null, maxAttempts, runAfter, now],
+    );
+    if (inserted.length === 1) return id;
+    if (attempt >= 3) throw new FabrikError('store_error', `cannot enqueue the ${job.kind} job with dedupe key ${JSON.stringify(job.dedupeKey)}: its key kept changing hands`);
   }
 }
 
