@@ -21,6 +21,8 @@ const MODULES: Record<string, () => Promise<Record<string, unknown>>> = {
   key: () => import('./commands/key.ts'),
   usage: () => import('./commands/usage.ts'),
   model: () => import('./commands/model.ts'),
+  worker: () => import('./commands/worker.ts'),
+  jobs: () => import('./commands/jobs.ts'),
 };
 
 /** Every command in the order `fabrik --help` and docs/cli.md list them. */
@@ -30,6 +32,7 @@ export const COMMAND_ORDER = [
   'audit verify', 'audit proof', 'audit check-proof', 'audit checkpoint', 'audit consistency', 'audit check-consistency', 'audit log',
   'engine-sim', 'serve', 'config show', 'config check',
   'team create', 'team list', 'team set', 'key create', 'key list', 'key revoke', 'usage', 'model add', 'model list', 'model remove',
+  'worker', 'jobs list', 'jobs retry', 'jobs stats',
 ] as const;
 
 function commandsOf(module: Record<string, unknown>): Command[] {
