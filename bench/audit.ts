@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { checkProof, openAuditLog, serializeProof, type AuditEntryInput } from '../src/audit/audit-log.ts';
-import { canonicalize } from '../src/audit/canonical-json.ts';
+import { canonicalize } from '../src/shared/canonical-json.ts';
 import { createSqliteAuditStore } from '../src/store/sqlite/sqlite-audit-store.ts';
 import { SqliteDatabase } from '../src/store/sqlite/sqlite-database.ts';
 

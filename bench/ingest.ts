@@ -7,7 +7,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createParsePool, ingestPaths } from '../src/foundry/core/ingest.ts';
-import { loadConfig } from '../src/shared/config.ts';
+import { loadConfig } from '../src/config/load-config.ts';
 import { CODE_VERSION } from '../src/shared/version.ts';
 import { createFsBlobStore } from '../src/store/blobs/fs-blob-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AuditLog } from './audit/audit-log.ts';
-import type { FabrikConfig } from './shared/config.ts';
+import type { FabrikConfig } from './config/fabrik-config.ts';
 import { createFileOnce } from './shared/create-file-once.ts';
 import { CODE_VERSION } from './shared/version.ts';
 import type { BlobStore } from './store/core/blob-store.ts';

@@ -4,7 +4,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
-import { canonicalize } from '../src/audit/canonical-json.ts';
+import { canonicalize } from '../src/shared/canonical-json.ts';
 import { dropAuditTriggers, rewriteAllHashes } from '../src/audit/create-test-log.ts';
 import { BIN, REPO_ROOT, runFabrik, temporaryDirectory } from './helpers/run-fabrik.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FabrikError } from '../shared/errors.ts';
 import { checkProof, openAuditLog, serializeProof } from './audit-log.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { SIGNER_KEY_FILE, VERIFIER_KEY_FILE } from './load-signing-key.ts';
 import { leafHash, rootFromLeafHashes } from './merkle.ts';
 import { toHex } from './strict-encoding.ts';

@@ -4,7 +4,7 @@ import { plural } from '../shared/plural.ts';
 import { FabrikError } from '../shared/errors.ts';
 import { auditEntryProblem, createAuditEntry, type AuditEntry, type AuditEntryInput } from './audit-entry.ts';
 import type { AuditStore, CheckpointRow, StoredSubtree, SubtreeAddress } from '../store/core/audit-store.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { formatCheckpoint, formatPreviousExtension } from './checkpoint.ts';
 import { CHECKPOINT_ANCHOR_FILE, readCheckpointAnchor, writeCheckpointAnchor, type SavedCheckpoint } from './checkpoint-anchor.ts';
 import { CONSISTENCY_PROOF_TYPE, type ConsistencyProof } from './consistency-proof.ts';

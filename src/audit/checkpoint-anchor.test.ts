@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import type { AuditLog } from './audit-log.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { CHECKPOINT_ANCHOR_FILE } from './checkpoint-anchor.ts';
 import { createTestLog, dropAuditTriggers, openTestLog, rewriteAllHashes, sampleInput, type TestLog } from './create-test-log.ts';
 import { FabrikError } from '../shared/errors.ts';

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FabrikError } from '../shared/errors.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { CHECKPOINT_ANCHOR_FILE } from './checkpoint-anchor.ts';
 import { checkConsistencyProof, serializeConsistencyProof, type ConsistencyProof } from './consistency-proof.ts';
 import { createTestLog, sampleInput, type TestLog } from './create-test-log.ts';

@@ -1,5 +1,5 @@
 import { FabrikError } from '../shared/errors.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { safeParseCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { readHashPath, readProofObject } from './inclusion-proof.ts';
 import { verifyConsistencyPath } from './merkle.ts';

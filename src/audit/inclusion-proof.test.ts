@@ -3,7 +3,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FabrikError } from '../shared/errors.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { checkProof, serializeProof, type InclusionProof } from './inclusion-proof.ts';
 import { createTestLog, fill } from './create-test-log.ts';
 

@@ -1,6 +1,6 @@
 import { FabrikError } from '../shared/errors.ts';
 import { auditEntryProblem, type AuditEntry } from './audit-entry.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { safeParseCheckpoint } from './checkpoint.ts';
 import { HASH_SIZE, leafHash, rootFromInclusionPath } from './merkle.ts';
 import { safeOpenNote, safeParseNoteVerifier } from './signed-note.ts';

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
 import type { AuditVerifyReport } from './audit-log.ts';
 import { nodePosition } from '../store/core/audit-store.ts';
-import { canonicalize } from './canonical-json.ts';
+import { canonicalize } from '../shared/canonical-json.ts';
 import { leafHash } from './merkle.ts';
 import { generateNoteSigner, signNote } from './signed-note.ts';
 import { formatCheckpoint } from './checkpoint.ts';

@@ -1,5 +1,5 @@
 import { auditEntryProblem } from './audit-entry.ts';
-import { isCanonicalJson } from './canonical-json.ts';
+import { isCanonicalJson } from '../shared/canonical-json.ts';
 import { HASH_SIZE, leafHash, nodeHash } from './merkle.ts';
 
 /** Rows per chunk: a perfect subtree of 2^CHUNK_LEVEL leaves, so chunks hash independently. */

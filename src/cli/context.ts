@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { openFabrik, type Fabrik } from '../open-fabrik.ts';
-import { loadConfig, type FabrikConfig } from '../shared/config.ts';
+import type { FabrikConfig } from '../config/fabrik-config.ts';
+import { loadConfig } from '../config/load-config.ts';
 import type { BlobStore } from '../store/core/blob-store.ts';
 import type { FoundryStore } from '../store/core/foundry-store.ts';
 

@@ -1,5 +1,5 @@
-import { describeConfig } from '../../shared/config/describe-config.ts';
-import { loadFabrikConfig } from '../../shared/config/load-config.ts';
+import { describeConfig } from '../../config/describe-config.ts';
+import { loadFabrikConfig } from '../../config/load-config.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { JSON_OPTION, stringOption, type Command } from '../command.ts';
 import { printJson, table } from '../output.ts';

@@ -1,5 +1,5 @@
 import { ingestPaths, type IngestSummary } from '../../foundry/core/ingest.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import { integerOption, JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { createProgress } from '../progress.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { JOB_STATES, type JobRecord, type JobState, type JobStore } from '../../store/core/job-store.ts';
 import { createPrivateDirectory } from '../../store/sqlite/sqlite-database.ts';

@@ -2,7 +2,7 @@ import { checkTeamName } from '../../control/api-keys.ts';
 import { formatLimits, LIMIT_NAMES, LIMIT_OPTIONS, mergeLimits, type Limits } from '../../control/limits.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { openFabrik } from '../../open-fabrik.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import type { ControlStore } from '../../store/core/control-store.ts';
 import { JSON_OPTION, type Command, type CommandInput, type OptionSpec } from '../command.ts';
 import { cliActor } from '../context.ts';

@@ -1,4 +1,4 @@
-import { canonicalize } from '../../audit/canonical-json.ts';
+import { canonicalize } from '../../shared/canonical-json.ts';
 import { CHANNELS } from '../../shared/channels.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';

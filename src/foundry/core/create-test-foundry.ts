@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { AuditLog } from '../../audit/audit-log.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import { createFsBlobStore } from '../../store/blobs/fs-blob-store.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { PARSER_VERSION } from '../parsers/parser-version.ts';
 import { buildDataset } from './build-dataset.ts';

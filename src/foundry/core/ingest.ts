@@ -1,6 +1,6 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FabrikConfig } from '../../shared/config.ts';
+import type { FabrikConfig } from '../../config/fabrik-config.ts';
 import { FabrikError, toFabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { canonicalize } from '../../audit/canonical-json.ts';
+import { canonicalize } from '../../shared/canonical-json.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { buildDataset, datasetVersionId } from './build-dataset.ts';
 import { createTestFoundry, SAMPLE_FILES, type TestFoundry } from './create-test-foundry.ts';

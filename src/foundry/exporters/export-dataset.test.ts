@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { canonicalize } from '../../audit/canonical-json.ts';
+import { canonicalize } from '../../shared/canonical-json.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { buildDataset, datasetVersionId } from '../core/build-dataset.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkConsistencyProof, checkProof, openAuditLog, serializeConsistencyProof, serializeProof, type AuditEntryInput, type AuditLog, type AuditLogOptions } from '../../audit/audit-log.ts';
-import { canonicalize } from '../../audit/canonical-json.ts';
+import { canonicalize } from '../../shared/canonical-json.ts';
 import { leafHash, nodeHash, rootFromLeafHashes } from '../../audit/merkle.ts';
 import { toHex } from '../../audit/strict-encoding.ts';
 import { FabrikError } from '../../shared/errors.ts';

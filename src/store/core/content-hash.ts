@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalize } from '../../audit/canonical-json.ts';
+import { canonicalize } from '../../shared/canonical-json.ts';
 import type { ChunkRecord, DocumentRecord, ElementRecord } from './records.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { ElementKind } from '../../foundry/core/parsed-document.ts';
+import type { ElementKind } from '../core/records.ts';
 import { documentContentSha256 } from '../core/content-hash.ts';
 import type { ElementRecord } from '../core/records.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openContext } from '../../cli/context.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import { openSqliteControlStore } from './sqlite-control-store.ts';
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);

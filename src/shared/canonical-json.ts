@@ -1,4 +1,4 @@
-import { FabrikError } from '../shared/errors.ts';
+import { FabrikError } from './errors.ts';
 
 /**
  * RFC 8785 JSON Canonicalization Scheme. Strings and numbers use ECMAScript's JSON serialisation,

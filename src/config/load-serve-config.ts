@@ -1,9 +1,9 @@
-import { DEFAULT_HOST, DEFAULT_PORT } from '../../shared/config/config-schema.ts';
-import type { ServeConfig } from '../../shared/config/fabrik-config.ts';
-import { loadFabrikConfig } from '../../shared/config/load-config.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from './config-schema.ts';
+import type { ServeConfig } from './fabrik-config.ts';
+import { loadFabrikConfig } from './load-config.ts';
 
 export { DEFAULT_HOST, DEFAULT_PORT, type ServeConfig };
-export { mergeModels, parseModelOption } from './parse-model-option.ts';
+export { mergeModels, parseModelOption } from '../gateway/config/parse-model-option.ts';
 
 /**
  * What `fabrik serve --config FILE` runs with, read through the one config loader (so the

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FabrikError } from '../errors.ts';
+import { FabrikError } from '../shared/errors.ts';
 import { loadConfig, loadFabrikConfig } from './load-config.ts';
 
 function withFile(t: { after: (fn: () => void) => void }, name: string, text: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FabrikError } from '../shared/errors.ts';
+import { FabrikError } from './errors.ts';
 import { canonicalize, isCanonicalJson } from './canonical-json.ts';
 
 function fromBits(hex: string): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FabrikError } from '../errors.ts';
+import { FabrikError } from '../shared/errors.ts';
 import { parseConfigText } from './parse-config-text.ts';
 
 function refused(text: string, message: RegExp, file = 'f.yaml'): void {

@@ -1,5 +1,5 @@
-import type { GatewaySettings } from '../../gateway/core/gateway-settings.ts';
-import type { ModelDefinition } from '../../gateway/core/model-definition.ts';
+import type { GatewaySettings } from '../gateway/core/gateway-settings.ts';
+import type { ModelDefinition } from '../gateway/core/model-definition.ts';
 
 /** Limits and places that every command shares. */
 export interface FabrikConfig {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { CONFIG_DOC, renderConfigDoc } from './config-reference.ts';
 import { loadFabrikConfig } from './load-config.ts';
 
-test('docs/config.md lists every field of the schema (regenerate: node src/shared/config/config-reference.ts --write)', () => {
+test('docs/config.md lists every field of the schema (regenerate: node src/config/config-reference.ts --write)', () => {
   const current = readFileSync(CONFIG_DOC, 'utf8');
   assert.equal(current, renderConfigDoc(current));
 });

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import type { LineCounter, YAMLError } from 'yaml';
-import { FabrikError } from '../errors.ts';
+import { FabrikError } from '../shared/errors.ts';
 
 // The yaml package is loaded when a YAML file is first read: every command reads the config,
 // most without a file, and importing yaml took 50-80 ms of their start.

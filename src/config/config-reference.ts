@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_SCHEMA } from './config-schema.ts';
 
-const START = '<!-- fields: generated from src/shared/config/config-schema.ts by `node src/shared/config/config-reference.ts --write` -->';
+const START = '<!-- fields: generated from src/config/config-schema.ts by `node src/config/config-reference.ts --write` -->';
 const END = '<!-- end of fields -->';
-export const CONFIG_DOC = new URL('../../../docs/config.md', import.meta.url);
+export const CONFIG_DOC = new URL('../../docs/config.md', import.meta.url);
 
 /** docs/config.md's table of fields, made from the schema so that it cannot drift from the code. */
 export function renderConfigFields(): string {

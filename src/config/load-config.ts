@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CONFIG_FIELDS, fieldPath, readObject, rejectUnknownKeys } from '../../control/read-fields.ts';
-import type { GatewaySettings } from '../../gateway/core/gateway-settings.ts';
-import type { ModelDefinition } from '../../gateway/core/model-definition.ts';
-import { FabrikError } from '../errors.ts';
+import { CONFIG_FIELDS, fieldPath, readObject, rejectUnknownKeys } from '../control/read-fields.ts';
+import type { GatewaySettings } from '../gateway/core/gateway-settings.ts';
+import type { ModelDefinition } from '../gateway/core/model-definition.ts';
+import { FabrikError } from '../shared/errors.ts';
 import type { ConfigSource, FlagValue, ReadContext } from './config-field.ts';
 import { CONFIG_SCHEMA } from './config-schema.ts';
 import type { FabrikConfig, ServeConfig } from './fabrik-config.ts';

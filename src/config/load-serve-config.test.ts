@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FabrikError } from '../../shared/errors.ts';
+import { FabrikError } from '../shared/errors.ts';
 import { loadServeConfig, mergeModels, parseModelOption } from './load-serve-config.ts';
-import { parseConfigText } from '../../shared/config/parse-config-text.ts';
+import { parseConfigText } from './parse-config-text.ts';
 
 const YAML = `# fabrik serve --config fabrik.yaml
 server:

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { CONFIG_FIELDS, fieldPath, readArray } from '../../control/read-fields.ts';
-import { DEFAULT_GATEWAY_SETTINGS } from '../../gateway/core/gateway-settings.ts';
-import { mergeModels, parseModelOption } from '../../gateway/config/parse-model-option.ts';
-import { checkModelNames, parseModelDefinition, type ModelDefinition } from '../../gateway/core/model-definition.ts';
+import { CONFIG_FIELDS, fieldPath, readArray } from '../control/read-fields.ts';
+import { DEFAULT_GATEWAY_SETTINGS } from '../gateway/core/gateway-settings.ts';
+import { mergeModels, parseModelOption } from '../gateway/config/parse-model-option.ts';
+import { checkModelNames, parseModelDefinition, type ModelDefinition } from '../gateway/core/model-definition.ts';
 import { booleanType, databaseUrlType, integerType, maskUrlPassword, nullable, pathType, stringType, type ConfigField, type FieldType, type FlagValue } from './config-field.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { CONFIG_FIELDS, fieldError, readBoolean, readNumber, readString } from '../../control/read-fields.ts';
-import { FabrikError, type ErrorCode } from '../errors.ts';
+import { CONFIG_FIELDS, fieldError, readBoolean, readNumber, readString } from '../control/read-fields.ts';
+import { FabrikError, type ErrorCode } from '../shared/errors.ts';
 
 /** Where a setting's value came from, lowest precedence first. */
 export type ConfigSource = 'default' | 'file' | 'env' | 'flag';
