@@ -131,6 +131,11 @@ class PoolAuditStore extends AuditReads {
     return this.db.transaction((tx) => new BoundAuditStore(tx).atomically(work));
   }
 
+  /** One REPEATABLE READ snapshot without the append lock: verify reads a large log while appends go on. */
+  snapshot<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => work(new BoundAuditStore(tx)), { snapshot: true });
+  }
+
   inTransaction(): boolean {
     return false;
   }

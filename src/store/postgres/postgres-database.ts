@@ -42,6 +42,8 @@ export interface TransactionOptions {
    * effect outside the transaction: the stores' own multi-statement writes, never a caller's callback.
    */
   retry?: boolean;
+  /** One read snapshot for the whole transaction (REPEATABLE READ, READ ONLY): a long read that must see one state. */
+  snapshot?: boolean;
 }
 
 /** Advisory lock keys (class, key) of the two-int form; the class keeps them apart from other users' locks. */
@@ -196,7 +198,8 @@ export class PostgresDatabase implements PostgresQueryable {
     try {
       const fast = options.failFast;
       // One round trip: BEGIN and the transaction's timeouts together (simple protocol, no parameters).
-      await client.query(fast === undefined ? 'BEGIN' : `BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(fast.lockTimeoutMs))}; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(fast.statementTimeoutMs))}`);
+      const begin = options.snapshot === true ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+      await client.query(fast === undefined ? begin : `${begin}; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(fast.lockTimeoutMs))}; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(fast.statementTimeoutMs))}`);
       try {
         const result = await work(tx);
         for (const hook of hooks) await hook();
