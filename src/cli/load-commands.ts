@@ -20,6 +20,7 @@ const MODULES: Record<string, () => Promise<Record<string, unknown>>> = {
   key: () => import('./commands/key.ts'),
   usage: () => import('./commands/usage.ts'),
   model: () => import('./commands/model.ts'),
+  migrate: () => import('./commands/migrate.ts'),
 };
 
 /** Every command in the order `fabrik --help` and docs/cli.md list them. */
@@ -27,7 +28,7 @@ export const COMMAND_ORDER = [
   'demo', 'ingest', 'documents', 'document show', 'source list', 'source forget',
   'dataset build', 'dataset list', 'dataset show', 'export', 'lineage', 'verify',
   'audit verify', 'audit proof', 'audit check-proof', 'audit checkpoint', 'audit consistency', 'audit check-consistency', 'audit log',
-  'engine-sim', 'serve',
+  'engine-sim', 'serve', 'migrate',
   'team create', 'team list', 'team set', 'key create', 'key list', 'key revoke', 'usage', 'model add', 'model list', 'model remove',
 ] as const;
 
