@@ -69,6 +69,10 @@ test('postgres audit: the tables refuse rewrites (defence in depth; verify is wh
   await assert.rejects(db.execute('INSERT INTO audit_entries (seq, entry) VALUES (5, $1)', ['{}']), /seq must be the next number/);
   await assert.rejects(db.execute("UPDATE audit_entries SET entry = '{}'"), /append-only/);
   await assert.rejects(db.execute('DELETE FROM audit_nodes'), /append-only/);
-  await assert.rejects(db.execute('INSERT INTO audit_nodes (pos, level, idx, hash) VALUES (64, 0, 0, $1)', [Buffer.alloc(32)]), /cannot be replaced/);
+  await assert.rejects(db.execute('INSERT INTO audit_nodes (pos, level, idx, hash) VALUES (64, 0, 0, $1)', [Buffer.alloc(32)]), /duplicate key/, 'a stored hash cannot be replaced');
+  await assert.rejects(db.transaction(async (tx) => {
+    // The rows of one statement are checked as a set: the next seq, then a gap, is refused.
+    await tx.execute('INSERT INTO audit_entries (seq, entry) VALUES (2, $1), (4, $1)', ['{}']);
+  }), /seq must be the next number/);
   assert.equal((await log.verify()).ok, true);
 });

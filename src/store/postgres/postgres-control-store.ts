@@ -77,12 +77,11 @@ class PostgresControlStore implements ControlStore {
   /** A tenant change: holds the write lock from the start (check, then write), bumps the revision and appends its audit entry. */
   #change<T>(work: (tx: PostgresTransaction) => Promise<{ result: T; entry: AuditEntryInput }>): Promise<T> {
     return this.#db.transaction(async (tx) => {
-      await tx.once(WRITE_LOCK);
       const { result, entry } = await work(tx);
       await tx.execute("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
       await this.audit.bind(createPostgresAuditStore(tx)).append(entry);
       return result;
-    });
+    }, { prelude: WRITE_LOCK });
   }
 
   /** The definition as stored: engine keys sealed. */
@@ -165,7 +164,6 @@ class PostgresControlStore implements ControlStore {
   async revokeKey(id: string, actor: string): Promise<ApiKeyRecord> {
     let unchanged: ApiKeyRecord | null = null;
     const revoked = await this.#db.transaction(async (tx) => {
-      await tx.once(WRITE_LOCK);
       const row = (await tx.query('SELECT * FROM control_keys WHERE id = $1', [id]))[0];
       if (row === undefined) throw new FabrikError('not_found', `key ${id} does not exist`, { param: 'id' });
       const key = toKey(row);
@@ -176,7 +174,7 @@ class PostgresControlStore implements ControlStore {
       await tx.execute("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
       await this.audit.bind(createPostgresAuditStore(tx)).append({ actor, action: 'key.revoke', subjects: key.teamId === null ? [id] : [id, key.teamId], options: { prefix: key.prefix } });
       return { ...key, revokedAt };
-    });
+    }, { prelude: WRITE_LOCK });
     return unchanged ?? revoked;
   }
 

@@ -42,6 +42,11 @@ export interface TransactionOptions {
    * effect outside the transaction: the stores' own multi-statement writes, never a caller's callback.
    */
   retry?: boolean;
+  /**
+   * A statement without parameters (an advisory lock) sent with BEGIN in the same round trip, and
+   * counted as done for `once`.
+   */
+  prelude?: string;
   /** One read snapshot for the whole transaction (REPEATABLE READ, READ ONLY): a long read that must see one state. */
   snapshot?: boolean;
 }
@@ -116,6 +121,10 @@ function isConnectionError(error: unknown): boolean {
   return typeof code === 'string' && (/^(28|3D|08)/.test(code) || /^E[A-Z]+$/.test(code)) && !(error instanceof FabrikError);
 }
 
+function onceKey(text: string, values: readonly unknown[] | undefined): string {
+  return `${text}\u0001${JSON.stringify(values ?? [])}`;
+}
+
 function queryable(client: pg.Pool | pg.PoolClient): PostgresQueryable {
   return {
     query: async (text, values) => (await client.query(text, values as unknown[])).rows as Row[],
@@ -188,7 +197,7 @@ export class PostgresDatabase implements PostgresQueryable {
       ...queries,
       beforeCommit: (hook) => void hooks.push(hook),
       once: async (text, values) => {
-        const key = `${text}\u0001${JSON.stringify(values ?? [])}`;
+        const key = onceKey(text, values);
         if (done.has(key)) return;
         await queries.query(text, values);
         done.add(key);
@@ -197,9 +206,14 @@ export class PostgresDatabase implements PostgresQueryable {
     let broken: unknown = undefined;
     try {
       const fast = options.failFast;
-      // One round trip: BEGIN and the transaction's timeouts together (simple protocol, no parameters).
-      const begin = options.snapshot === true ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
-      await client.query(fast === undefined ? begin : `${begin}; SET LOCAL lock_timeout = ${Math.max(1, Math.floor(fast.lockTimeoutMs))}; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(fast.statementTimeoutMs))}`);
+      const statements = [options.snapshot === true ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN'];
+      if (fast !== undefined) statements.push(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(fast.lockTimeoutMs))}`, `SET LOCAL statement_timeout = ${Math.max(1, Math.floor(fast.statementTimeoutMs))}`);
+      if (options.prelude !== undefined) {
+        statements.push(options.prelude);
+        done.add(onceKey(options.prelude, undefined));
+      }
+      // One round trip (simple protocol, no parameters): BEGIN, the timeouts and the prelude together.
+      await client.query(statements.join('; '));
       try {
         const result = await work(tx);
         for (const hook of hooks) await hook();

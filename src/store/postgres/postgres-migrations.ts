@@ -29,24 +29,33 @@ CREATE TABLE audit_checkpoints (
   note TEXT NOT NULL,
   time TEXT NOT NULL
 );
--- Defence in depth only (verify recomputes everything): UPDATE, DELETE, TRUNCATE and out-of-order INSERT are refused.
+-- Defence in depth only (verify recomputes everything): UPDATE (INSERT … ON CONFLICT DO UPDATE included), DELETE, TRUNCATE and out-of-order INSERT are refused.
 CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION '% is append-only: % is refused', TG_TABLE_NAME, TG_OP;
 END $$;
+-- Statement-level checks over the inserted rows (a transition table), not a row trigger per row:
+-- an append batch writes thousands of rows in one statement, and a per-row MAX() lookup cost
+-- about 40 % of the batch (measured, 1,000 entries and 2,000 nodes per statement).
 CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE low BIGINT; high BIGINT; n BIGINT;
 BEGIN
-  IF NEW.seq IS DISTINCT FROM (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_entries) THEN
+  SELECT MIN(seq), MAX(seq), COUNT(*) INTO low, high, n FROM new_rows;
+  IF n > 0 AND (high - low + 1 <> n
+      OR low <> COALESCE((SELECT MAX(seq) FROM audit_entries WHERE seq < low), 0) + 1
+      OR (SELECT COUNT(*) FROM audit_entries WHERE seq >= low) <> n) THEN
     RAISE EXCEPTION 'audit_entries is append-only: seq must be the next number';
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
 CREATE FUNCTION audit_nodes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE low BIGINT; n BIGINT;
 BEGIN
-  IF NEW.pos <= (SELECT COALESCE(MAX(pos), 0) FROM audit_nodes) THEN
+  SELECT MIN(pos), COUNT(*) INTO low, n FROM new_rows;
+  IF n > 0 AND (SELECT COUNT(*) FROM audit_nodes WHERE pos >= low) <> n THEN
     RAISE EXCEPTION 'audit_nodes is append-only: a stored hash cannot be replaced';
   END IF;
-  RETURN NEW;
+  RETURN NULL;
 END $$;
 CREATE FUNCTION audit_checkpoints_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -61,8 +70,8 @@ CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_chec
 CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_nodes_no_truncate BEFORE TRUNCATE ON audit_nodes FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
-CREATE TRIGGER audit_entries_append_only BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only();
-CREATE TRIGGER audit_nodes_append_only BEFORE INSERT ON audit_nodes FOR EACH ROW EXECUTE FUNCTION audit_nodes_append_only();
+CREATE TRIGGER audit_entries_append_only AFTER INSERT ON audit_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only();
+CREATE TRIGGER audit_nodes_append_only AFTER INSERT ON audit_nodes REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_nodes_append_only();
 CREATE TRIGGER audit_checkpoints_append_only BEFORE INSERT ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_append_only();
 
 CREATE TABLE sources (

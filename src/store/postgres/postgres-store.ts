@@ -415,11 +415,7 @@ class PostgresStore extends FoundryQueries implements FoundryStore {
   }
 
   transaction<T>(work: (tx: FoundryTransaction) => Promise<T>): Promise<T> {
-    return this.#db.transaction(async (connection) => {
-      await connection.once(WRITE_LOCK);
-      const tx = createTransaction(connection, this.audit);
-      return work(tx);
-    });
+    return this.#db.transaction((connection) => work(createTransaction(connection, this.audit)), { prelude: WRITE_LOCK });
   }
 
   close(): Promise<void> {
