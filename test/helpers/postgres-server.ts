@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** A PostgreSQL server for tests: a throw-away cluster of our own, or the one FABRIK_TEST_DATABASE_URL names. */
@@ -186,3 +187,25 @@ async function startCluster(binaries: Binaries, options: StartPostgresOptions): 
     throw error;
   }
 }
+
+/**
+ * `node test/helpers/postgres-server.ts serve <file>`: .ci/run's cluster. Starts one, writes the
+ * URL of a test database and of a database for the demo to <file> (one a line), and stops the
+ * cluster on SIGTERM or SIGINT.
+ */
+async function serve(file: string): Promise<void> {
+  const server = await startPostgres();
+  if (server === null) {
+    console.error(POSTGRES_SKIP_MESSAGE);
+    process.exit(1);
+  }
+  const demo = await server.createDatabase('fabrik_demo');
+  writeFileSync(`${file}.partial`, `${server.url}\n${demo}\n`, { mode: 0o600 });
+  renameSync(`${file}.partial`, file);
+  const stop = (): void => void server.stop().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  setInterval(() => {}, 1 << 30);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'serve' && process.argv[3] !== undefined) await serve(process.argv[3]);

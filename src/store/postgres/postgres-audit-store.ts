@@ -4,6 +4,8 @@ import { AUDIT_APPEND_LOCK, LOCK_CLASS, type PostgresDatabase, type PostgresTran
 
 const LOCK = `SELECT pg_advisory_xact_lock(${LOCK_CLASS}, ${AUDIT_APPEND_LOCK})`;
 const CHECKPOINT_COLUMNS = 'size, root, note, time';
+/** The key of the log's right edge in PostgresTransaction.shared (see BoundAuditStore.#keepFrontier). */
+const FRONTIER = 'audit-frontier';
 
 /**
  * The audit tables in PostgreSQL (created by postgres-migrations.ts, with their append-only
@@ -160,12 +162,15 @@ class BoundAuditStore extends AuditReads {
   #newNodes: StoredSubtree[] = [];
   #flushing: Promise<void> | null = null;
   #flushes = 0;
+  /** The highest seq this transaction appended, or 0. */
+  #lastWritten = 0;
   /** Set when a failed append had already written part of itself: the transaction must not commit. */
   #broken = false;
 
   constructor(db: PostgresTransaction) {
     super();
     this.db = db;
+    db.afterCommit(() => this.#keepFrontier());
     db.beforeCommit(async () => {
       if (this.#broken) throw new FabrikError('store_error', 'an audit append failed part way inside this transaction; it is rolled back rather than commit half an append');
       await this.flush();
@@ -213,9 +218,10 @@ class BoundAuditStore extends AuditReads {
     if (!this.#locked) return super.nodes(addresses);
     const found = new Map<number, Uint8Array>();
     const missing: SubtreeAddress[] = [];
+    const frontier = this.db.shared.get(FRONTIER) as ReadonlyMap<number, Uint8Array> | undefined;
     for (const address of addresses) {
       const position = nodePosition(address.level, address.index);
-      const hash = this.#nodes.get(position);
+      const hash = this.#nodes.get(position) ?? frontier?.get(position);
       if (hash === undefined) missing.push(address);
       else found.set(position, hash);
     }
@@ -232,6 +238,7 @@ class BoundAuditStore extends AuditReads {
   async insertEntry(seq: number, text: string): Promise<void> {
     await this.#lock();
     this.#entries.push({ seq, text });
+    this.#lastWritten = Math.max(this.#lastWritten, seq);
     if (this.#lastSeq !== null && seq > this.#lastSeq) this.#lastSeq = seq;
   }
 
@@ -273,6 +280,28 @@ class BoundAuditStore extends AuditReads {
 
   inTransaction(): boolean {
     return true;
+  }
+
+  /**
+   * After a commit that appended, keeps the log's right edge (the perfect subtrees the next appends
+   * combine with, one per 1-bit of the size) for the next transaction of this pool: in steady state
+   * an append then reads nothing from the database. Only committed hashes are kept; an edge another
+   * process has moved on from is merely not used (positions are never rewritten).
+   */
+  #keepFrontier(): void {
+    if (this.#lastWritten === 0) return;
+    const previous = this.db.shared.get(FRONTIER) as ReadonlyMap<number, Uint8Array> | undefined;
+    const kept = new Map<number, Uint8Array>();
+    let start = 0;
+    for (let level = 52; level >= 0; level -= 1) {
+      const width = 2 ** level;
+      if (Math.floor(this.#lastWritten / width) % 2 === 0) continue;
+      const position = nodePosition(level, start / width);
+      const hash = this.#nodes.get(position) ?? previous?.get(position);
+      if (hash !== undefined) kept.set(position, hash);
+      start += width;
+    }
+    this.db.shared.set(FRONTIER, kept);
   }
 
   async #lock(): Promise<void> {

@@ -27,6 +27,10 @@ export interface PostgresQueryable {
 /** One open transaction on one connection; work registered with `beforeCommit` runs (in order) just before COMMIT. */
 export interface PostgresTransaction extends PostgresQueryable {
   beforeCommit(work: () => Promise<void>): void;
+  /** Runs `work` once the transaction has committed (never after a rollback); an error it throws is ignored. */
+  afterCommit(work: () => void): void;
+  /** State shared by every transaction of this pool (one process's view of one database), e.g. caches of committed rows. */
+  readonly shared: Map<string, unknown>;
   /** Runs a statement once per transaction (keyed by its text): an advisory lock taken twice costs a round trip for nothing. */
   once(text: string, values?: readonly unknown[]): Promise<void>;
 }
@@ -136,6 +140,7 @@ function queryable(client: pg.Pool | pg.PoolClient): PostgresQueryable {
 /** A pool of connections to one PostgreSQL database, and transactions over it. */
 export class PostgresDatabase implements PostgresQueryable {
   readonly url: string;
+  readonly shared = new Map<string, unknown>();
   readonly #pool: pg.Pool;
   readonly #queries: PostgresQueryable;
 
@@ -191,11 +196,14 @@ export class PostgresDatabase implements PostgresQueryable {
   async #attempt<T>(work: (tx: PostgresTransaction) => Promise<T>, options: TransactionOptions): Promise<T> {
     const client = await this.#guard(() => this.#pool.connect());
     const hooks: Array<() => Promise<void>> = [];
+    const committed: Array<() => void> = [];
     const done = new Set<string>();
     const queries = queryable(client);
     const tx: PostgresTransaction = {
       ...queries,
       beforeCommit: (hook) => void hooks.push(hook),
+      afterCommit: (hook) => void committed.push(hook),
+      shared: this.shared,
       once: async (text, values) => {
         const key = onceKey(text, values);
         if (done.has(key)) return;
@@ -218,6 +226,13 @@ export class PostgresDatabase implements PostgresQueryable {
         const result = await work(tx);
         for (const hook of hooks) await hook();
         await client.query('COMMIT');
+        for (const hook of committed) {
+          try {
+            hook();
+          } catch {
+            // A cache that failed to update is only a cache: the next reader goes to the database.
+          }
+        }
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
