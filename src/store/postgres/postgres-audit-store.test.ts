@@ -5,17 +5,39 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { checkConsistencyProof, checkProof, openAuditLog, serializeConsistencyProof, serializeProof } from '../../audit/audit-log.ts';
 import { POSTGRES_SKIP_MESSAGE, startPostgres } from '../../../test/helpers/postgres-server.ts';
+import { nodePosition } from '../core/audit-store.ts';
+import { runAuditStoreSuite } from '../core/audit-store.suite.ts';
 import { createPostgresAuditStore } from './postgres-audit-store.ts';
 import { PostgresDatabase } from './postgres-database.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 
-// The audit log over PostgreSQL: the same tree, checkpoints and proofs as over SQLite (store/core's
-// AuditStore conformance suite is wired here by the lead once it exists), appended from several
-// pools at once as several processes would.
+// The audit log over PostgreSQL: store/core's AuditStore conformance suite (the same tree,
+// checkpoints and proofs as over SQLite), and appends from several pools at once as several
+// processes would make them.
 const server = await startPostgres();
 after(() => server?.stop());
 const skip = server === null ? POSTGRES_SKIP_MESSAGE : false;
 if (server === null) console.log(`# ${POSTGRES_SKIP_MESSAGE}`);
+
+if (server === null) test('postgres: the audit store conformance suite', { skip }, () => {});
+else {
+  runAuditStoreSuite('postgres', async (t) => {
+    const db = new PostgresDatabase(await server.freshDatabase());
+    t.after(() => db.close());
+    await migratePostgres(db);
+    // Tampering goes around the triggers, as anyone who owns the tables can.
+    const edit = (statement: string, values: unknown[]) => db.transaction(async (tx) => {
+      await tx.query('SET LOCAL session_replication_role = replica');
+      await tx.execute(statement, values);
+    });
+    return {
+      store: createPostgresAuditStore(db),
+      transaction: (work) => db.transaction((tx) => work(createPostgresAuditStore(tx))),
+      removeNode: (level, index) => edit('DELETE FROM audit_nodes WHERE pos = $1', [nodePosition(level, index)]),
+      replaceEntry: (seq, text) => edit('UPDATE audit_entries SET entry = $1 WHERE seq = $2', [text, seq]),
+    };
+  });
+}
 
 async function setup(t: { after: (fn: () => Promise<void> | void) => void }, pools = 1) {
   const directory = mkdtempSync(join(tmpdir(), 'fabrik-pg-audit-'));

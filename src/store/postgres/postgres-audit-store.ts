@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { nodePosition, type AuditStore, type CheckpointRow, type StoredSubtree, type SubtreeAddress } from '../core/audit-store.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { AUDIT_APPEND_LOCK, LOCK_CLASS, type PostgresDatabase, type PostgresTransaction } from './postgres-database.ts';
@@ -162,6 +163,8 @@ class BoundAuditStore extends AuditReads {
   #newNodes: StoredSubtree[] = [];
   #flushing: Promise<void> | null = null;
   #flushes = 0;
+  #turn: Promise<unknown> = Promise.resolve();
+  readonly #inside = new AsyncLocalStorage<boolean>();
   /** The highest seq this transaction appended, or 0. */
   #lastWritten = 0;
   /** Set when a failed append had already written part of itself: the transaction must not commit. */
@@ -255,7 +258,15 @@ class BoundAuditStore extends AuditReads {
     await this.db.execute('INSERT INTO audit_checkpoints (size, root, note, time) VALUES ($1, $2, $3, $4)', [row.size, row.root, row.note, row.time]);
   }
 
-  async atomically<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
+  /** Appends started together on one transaction take turns (each reads the seq the previous wrote); a nested call joins. */
+  atomically<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
+    if (this.#inside.getStore() === true) return this.#atomically(work);
+    const result = this.#turn.then(() => this.#inside.run(true, () => this.#atomically(work)));
+    this.#turn = result.catch(() => {});
+    return result;
+  }
+
+  async #atomically<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
     await this.#lock();
     // A failed append normally rolls the caller's transaction back. Should the caller catch the
     // error and commit anyway, drop what this append held back; if part of it already reached the

@@ -6,11 +6,12 @@ import { after, test } from 'node:test';
 import pg from 'pg';
 import { POSTGRES_SKIP_MESSAGE, startPostgres } from '../../../test/helpers/postgres-server.ts';
 import type { ModelDefinition, UsageRecord } from '../core/control-store.ts';
+import { runControlStoreSuite } from '../core/control-store.suite.ts';
 import { openPostgresControlStore, type PostgresControlStoreOptions } from './postgres-control-store.ts';
 
-// The control store on a real PostgreSQL server (store/core's conformance suite is wired here by
-// the lead once it exists), and what only a server shared by several processes can show: leases
-// from two pools never pass the limit, and a held lock fails fast.
+// The control store on a real PostgreSQL server: store/core's conformance suite, and what only a
+// server shared by several processes can show: leases from two pools never pass the limit, and a
+// held lock fails fast.
 const server = await startPostgres();
 after(() => server?.stop());
 const skip = server === null ? POSTGRES_SKIP_MESSAGE : false;
@@ -28,6 +29,15 @@ async function open(t: { after: (fn: () => Promise<void> | void) => void }, sett
   const store = await openPostgresControlStore(settings);
   t.after(() => store.close());
   return store;
+}
+
+if (server === null) test('postgres: the control store conformance suite', { skip }, () => {});
+else {
+  runControlStoreSuite('postgres', async (t) => {
+    const settings = await options(t);
+    const store = await open(t, settings);
+    return { store, openAnother: () => open(t, settings), auditSize: () => store.audit.size() };
+  });
 }
 
 const SECRET = 'sk-engine-0123456789abcdef';
@@ -80,22 +90,6 @@ test('postgres control: teams, keys and models; every change bumps the revision 
     await client.end();
   }
   assert.equal((await store.audit.verify()).ok, true);
-});
-
-test('postgres control: usage batches with their payloads and one audit entry each; queries group by team, key and model', { skip }, async (t) => {
-  const store = await open(t, await options(t));
-  const team = await store.createTeam({ name: 'ops', limits: {}, logPayloads: true }, 'user:test');
-  await store.recordUsage([usage('req_1', team.id), usage('req_2', team.id, 502), usage('req_3', null)], [{ requestId: 'req_1', teamId: team.id, time: 1_000, request: '{}', response: '{}' }], 'gateway');
-  await store.recordUsage([], [], 'gateway');
-  const byTeam = await store.queryUsage({});
-  assert.deepEqual(byTeam.map((row) => [row.teamName, row.requests, row.errors, row.promptTokens, row.costMicros]), [['ops', 2, 1, 20, 14], [null, 1, 0, 10, 7]]);
-  assert.equal(byTeam[0]?.meanTtftMs, 12.5);
-  const byModel = await store.queryUsage({ groupBy: ['model'], since: 0, until: 2_000 });
-  assert.deepEqual(byModel.map((row) => [row.model, row.requests]), [['llama', 3]]);
-  assert.deepEqual(await store.queryUsage({ teamId: 'team_none' }), []);
-  const last = (await store.audit.list()).at(-1);
-  assert.equal(last?.action, 'gateway.requests');
-  assert.deepEqual(last?.subjects, ['req_1', 'req_2', 'req_3']);
 });
 
 test('postgres control: two pools leasing one quota at once never grant more than the limit; adjustments return budget', { skip }, async (t) => {

@@ -199,15 +199,28 @@ export class PostgresDatabase implements PostgresQueryable {
     const committed: Array<() => void> = [];
     const done = new Set<string>();
     const queries = queryable(client);
+    // One connection runs one statement at a time: calls made together (Promise.all over a handle)
+    // queue here rather than in the driver, which deprecates queueing. A handle kept past the end
+    // of its transaction is a programming error, not a statement on someone else's connection.
+    let ended = false;
+    let tail: Promise<unknown> = Promise.resolve();
+    const serial = <T>(work: () => Promise<T>): Promise<T> => {
+      if (ended) return Promise.reject(new Error('programming error: a transaction handle was used after its transaction ended'));
+      const result = tail.then(work, work);
+      tail = result.catch(() => {});
+      return result;
+    };
     const tx: PostgresTransaction = {
-      ...queries,
+      query: (text, values) => serial(() => queries.query(text, values)),
+      queryArrays: (text, values) => serial(() => queries.queryArrays(text, values)),
+      execute: (text, values) => serial(() => queries.execute(text, values)),
       beforeCommit: (hook) => void hooks.push(hook),
       afterCommit: (hook) => void committed.push(hook),
       shared: this.shared,
       once: async (text, values) => {
         const key = onceKey(text, values);
         if (done.has(key)) return;
-        await queries.query(text, values);
+        await tx.query(text, values);
         done.add(key);
       },
     };
@@ -242,6 +255,7 @@ export class PostgresDatabase implements PostgresQueryable {
       if (isConnectionError(error)) broken = error;
       throw this.#translate(error, options);
     } finally {
+      ended = true;
       // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
       client.release(broken === undefined ? undefined : (broken as Error));
     }
