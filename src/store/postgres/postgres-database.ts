@@ -105,7 +105,8 @@ export function connectionError(url: string, error: unknown): FabrikError {
     : code === '3D000' ? 'the database does not exist'
       : code === 'ECONNREFUSED' ? 'connection refused'
         : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'unknown host'
-          : (message ?? String(error));
+          : code === '57P01' || code === '57P02' || code === '57P03' ? `the server is shutting down or starting (${message ?? code})`
+            : (message ?? String(error));
   // pg's own messages never hold the password, but strip the URL's password from any text anyway.
   const password = passwordOf(url);
   const safe = password === '' ? reason : reason.split(password).join('***');
@@ -122,7 +123,9 @@ function passwordOf(url: string): string {
 
 function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (/^(28|3D|08)/.test(code) || /^E[A-Z]+$/.test(code)) && !(error instanceof FabrikError);
+  // 08: connection exceptions, 28: authorization, 3D000: no such database, 57P0x: the server shut
+  // down or is starting; E…: the socket's own errors (ECONNREFUSED, ECONNRESET, ENOTFOUND).
+  return typeof code === 'string' && (/^(28|3D|08|57P0)/.test(code) || /^E[A-Z]+$/.test(code)) && !(error instanceof FabrikError);
 }
 
 function onceKey(text: string, values: readonly unknown[] | undefined): string {
