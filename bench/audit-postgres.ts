@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAuditLog, type AuditEntryInput } from '../src/audit/audit-log.ts';
-import { canonicalize } from '../src/audit/canonical-json.ts';
+import { canonicalize } from '../src/shared/canonical-json.ts';
 import { createPostgresAuditStore } from '../src/store/postgres/postgres-audit-store.ts';
 import { PostgresDatabase } from '../src/store/postgres/postgres-database.ts';
 import { migratePostgres } from '../src/store/postgres/postgres-migrations.ts';

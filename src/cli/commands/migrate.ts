@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../config/load-config.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { migrate } from '../../store/sqlite/migrations.ts';
 import { migrateControl } from '../../store/sqlite/sqlite-control-migrations.ts';
@@ -20,7 +20,7 @@ interface MigrateReport {
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'Bring the database schema up to date (PostgreSQL when FABRIK_DATABASE_URL is set, else the SQLite store in $FABRIK_HOME).',
+  summary: 'Bring the database schema up to date (PostgreSQL when FABRIK_DATABASE_URL or database.url is set, else the SQLite store in $FABRIK_HOME).',
   usage: 'fabrik migrate [--status] [--json]',
   description: [
     'Applies the schema steps this build of fabrik knows and the database lacks, in one transaction, and',
@@ -35,9 +35,9 @@ export const migrateCommand: Command = {
   },
   positionals: [0, 0],
   async run({ values }) {
-    const url = process.env.FABRIK_DATABASE_URL;
+    const config = loadConfig();
     const statusOnly = values.status === true;
-    const report = url !== undefined && url !== '' ? await migratePostgresDatabase(url, statusOnly) : migrateSqliteFile(statusOnly);
+    const report = config.databaseUrl !== null ? await migratePostgresDatabase(config.databaseUrl, statusOnly) : migrateSqliteFile(config.home, statusOnly);
     if (values.json === true) {
       printJson({ ...report, status: statusOnly });
       return 0;
@@ -80,9 +80,8 @@ async function migratePostgresDatabase(url: string, statusOnly: boolean): Promis
  * plane's in schema_components. The latest of each is read from a scratch in-memory database
  * migrated by the same functions, so this command never repeats their step counts.
  */
-function migrateSqliteFile(statusOnly: boolean): MigrateReport {
-  const config = loadConfig();
-  const path = join(config.home, 'fabrik.db');
+function migrateSqliteFile(home: string, statusOnly: boolean): MigrateReport {
+  const path = join(home, 'fabrik.db');
   const scratch = new DatabaseSync(':memory:');
   let latest: { foundry: number; control: number };
   try {
@@ -92,7 +91,7 @@ function migrateSqliteFile(statusOnly: boolean): MigrateReport {
   }
   if (!existsSync(path)) {
     if (statusOnly) return sqliteReport(path, { foundry: 0, control: 0 }, { foundry: 0, control: 0 }, latest, false);
-    createPrivateDirectory(config.home);
+    createPrivateDirectory(home);
     closeSync(openSync(path, 'a', 0o600));
   }
   let db: DatabaseSync;
