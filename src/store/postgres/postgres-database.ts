@@ -241,6 +241,8 @@ export class PostgresDatabase implements PostgresQueryable {
       try {
         const result = await work(tx);
         for (const hook of hooks) await hook();
+        // After any statement still queued (a call the work did not await), never beside it.
+        await tail;
         await client.query('COMMIT');
         for (const hook of committed) {
           try {
@@ -251,6 +253,7 @@ export class PostgresDatabase implements PostgresQueryable {
         }
         return result;
       } catch (error) {
+        await tail;
         await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
         throw this.#translate(error, options);
       }
