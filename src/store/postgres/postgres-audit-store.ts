@@ -16,7 +16,20 @@ const FRONTIER = 'audit-frontier';
  * for every process.
  */
 export function createPostgresAuditStore(connection: PostgresDatabase | PostgresTransaction): AuditStore {
-  return 'beforeCommit' in connection ? new BoundAuditStore(connection) : new PoolAuditStore(connection);
+  return 'beforeCommit' in connection ? boundTo(connection) : new PoolAuditStore(connection);
+}
+
+// One bound store per transaction: it holds appends back, so a second one on the same transaction
+// would read a stale next seq.
+const bound = new WeakMap<PostgresTransaction, BoundAuditStore>();
+
+function boundTo(tx: PostgresTransaction): BoundAuditStore {
+  let store = bound.get(tx);
+  if (store === undefined) {
+    store = new BoundAuditStore(tx);
+    bound.set(tx, store);
+  }
+  return store;
 }
 
 type Queryable = PostgresDatabase | PostgresTransaction;
@@ -134,16 +147,17 @@ class PoolAuditStore extends AuditReads {
 
   atomically<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
     // The lock goes with BEGIN: an autocommit append costs BEGIN, the next seq, one write and COMMIT.
-    return this.db.transaction((tx) => new BoundAuditStore(tx).atomically(work), { prelude: LOCK });
+    return this.db.transaction((tx) => boundTo(tx).atomically(work), { prelude: LOCK, exclusive: true });
   }
 
   /** One REPEATABLE READ snapshot without the append lock: verify reads a large log while appends go on. */
   snapshot<T>(work: (store: AuditStore) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(new BoundAuditStore(tx)), { snapshot: true });
+    return this.db.transaction((tx) => work(boundTo(tx)), { snapshot: true });
   }
 
+  /** False, unless called from inside an exclusive transaction's work, which `atomically` then joins. */
   inTransaction(): boolean {
-    return false;
+    return this.db.inTransaction;
   }
 }
 

@@ -81,7 +81,7 @@ class PostgresControlStore implements ControlStore {
       await tx.execute("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
       await this.audit.bind(createPostgresAuditStore(tx)).append(entry);
       return result;
-    }, { prelude: WRITE_LOCK });
+    }, { prelude: WRITE_LOCK, exclusive: true });
   }
 
   /** The definition as stored: engine keys sealed. */
@@ -174,7 +174,7 @@ class PostgresControlStore implements ControlStore {
       await tx.execute("UPDATE control_meta SET value = value + 1 WHERE key = 'revision'");
       await this.audit.bind(createPostgresAuditStore(tx)).append({ actor, action: 'key.revoke', subjects: key.teamId === null ? [id] : [id, key.teamId], options: { prefix: key.prefix } });
       return { ...key, revokedAt };
-    }, { prelude: WRITE_LOCK });
+    }, { prelude: WRITE_LOCK, exclusive: true });
     return unchanged ?? revoked;
   }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { FabrikError } from '../../shared/errors.ts';
 
@@ -51,6 +52,14 @@ export interface TransactionOptions {
    * counted as done for `once`.
    */
   prelude?: string;
+  /**
+   * A write transaction that takes the audit log's lock: this pool runs one at a time, in order,
+   * and one started inside another's work on the same async path joins it (as SQLite's nested
+   * transactions do). They serialize on the lock anyway; waiting here rather than on the server
+   * keeps the pool's other connections free for reads (the lock holder's included) instead of
+   * filling the pool with waiters.
+   */
+  exclusive?: boolean;
   /** One read snapshot for the whole transaction (REPEATABLE READ, READ ONLY): a long read that must see one state. */
   snapshot?: boolean;
 }
@@ -145,6 +154,9 @@ export class PostgresDatabase implements PostgresQueryable {
   readonly url: string;
   readonly shared = new Map<string, unknown>();
   readonly #pool: pg.Pool;
+  /** The exclusive transaction running on this async path, if any (see TransactionOptions.exclusive). */
+  readonly #writer = new AsyncLocalStorage<PostgresTransaction>();
+  #writerTail: Promise<unknown> = Promise.resolve();
   readonly #queries: PostgresQueryable;
 
   constructor(url: string, poolSize = 10) {
@@ -161,6 +173,11 @@ export class PostgresDatabase implements PostgresQueryable {
     // a listener the pool's 'error' event would end the process.
     this.#pool.on('error', () => {});
     this.#queries = queryable(this.#pool);
+  }
+
+  /** True on the async path of an exclusive transaction's work: a call that joins it may still roll back. */
+  get inTransaction(): boolean {
+    return this.#writer.getStore() !== undefined;
   }
 
   /** Checks the server answers; a refused connection, a bad password or a missing database is a store_error naming FABRIK_DATABASE_URL. */
@@ -184,7 +201,16 @@ export class PostgresDatabase implements PostgresQueryable {
    * Runs `work` in one transaction on one connection (READ COMMITTED) and commits when its promise
    * resolves, after the work registered with `beforeCommit`; rolls back when it rejects.
    */
-  async transaction<T>(work: (tx: PostgresTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  transaction<T>(work: (tx: PostgresTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (options.exclusive !== true) return this.#retrying(work, options);
+    const outer = this.#writer.getStore();
+    if (outer !== undefined) return work(outer);
+    const turn = this.#writerTail.then(() => this.#retrying((tx) => this.#writer.run(tx, () => work(tx)), options));
+    this.#writerTail = turn.catch(() => {});
+    return turn;
+  }
+
+  async #retrying<T>(work: (tx: PostgresTransaction) => Promise<T>, options: TransactionOptions): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.#attempt(work, options);

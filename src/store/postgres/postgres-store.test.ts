@@ -109,3 +109,27 @@ test('postgres: two stores (two pools, as two processes) write the same database
   assert.equal(report.ok, true, JSON.stringify(report));
   assert.equal((await one.stats()).sources, 40);
 });
+
+test('postgres: transactions of one pool queue in the process instead of filling the pool; the store\'s own audit log joins the open transaction', { skip }, async (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'fabrik-pg-store-'));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  // Two connections only: twenty transactions waiting on the server for the append lock would hold
+  // both, and the lock holder's read on the store could never get one.
+  const store = await openPostgresStore({ url: await server!.freshDatabase(), keyDir: join(directory, 'keys'), origin: 'fabrik.local/test', codeVersion: 'test', poolSize: 2 });
+  t.after(() => store.close());
+  await Promise.all(Array.from({ length: 20 }, (_, index) => store.transaction(async (tx) => {
+    await tx.insertSource({ id: `src_${index}`, path: `/q/${index}`, createdAt: now });
+    assert.equal(await store.getSource(`src_${index}`), null, 'a read on the store sees only what is committed');
+    await tx.audit.append({ actor: 'test', action: 'source.ingest', subjects: [`src_${index}`] });
+    // The store's audit log, called inside the work, joins this transaction rather than wait for it.
+    await store.audit.append({ actor: 'test', action: 'source.note', subjects: [`src_${index}`] });
+  })));
+  assert.equal((await store.stats()).sources, 20);
+  assert.equal(await store.audit.size(), 40);
+  assert.equal((await store.audit.verify()).ok, true);
+  await assert.rejects(store.transaction(async () => {
+    await store.audit.append({ actor: 'test', action: 'source.note', subjects: [] });
+    throw new Error('rolled back');
+  }), /rolled back/);
+  assert.equal(await store.audit.size(), 40, 'the joined append rolled back with the transaction');
+});

@@ -415,7 +415,7 @@ class PostgresStore extends FoundryQueries implements FoundryStore {
   }
 
   transaction<T>(work: (tx: FoundryTransaction) => Promise<T>): Promise<T> {
-    return this.#db.transaction((connection) => work(createTransaction(connection, this.audit)), { prelude: WRITE_LOCK });
+    return this.#db.transaction((connection) => work(createTransaction(connection, this.audit)), { prelude: WRITE_LOCK, exclusive: true });
   }
 
   close(): Promise<void> {
