@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const BENCHES = ['fidelity.ts', 'pdf-engines.ts', 'ingest.ts', 'audit.ts', 'gateway.ts'];
+const BENCHES = ['fidelity.ts', 'pdf-engines.ts', 'ingest.ts', 'audit.ts', 'audit-postgres.ts', 'gateway.ts'];
 let failed = 0;
 for (const name of BENCHES) {
   const path = new URL(`./${name}`, import.meta.url).pathname;

@@ -23,6 +23,7 @@ const MODULES: Record<string, () => Promise<Record<string, unknown>>> = {
   model: () => import('./commands/model.ts'),
   worker: () => import('./commands/worker.ts'),
   jobs: () => import('./commands/jobs.ts'),
+  migrate: () => import('./commands/migrate.ts'),
 };
 
 /** Every command in the order `fabrik --help` and docs/cli.md list them. */
@@ -30,7 +31,7 @@ export const COMMAND_ORDER = [
   'demo', 'ingest', 'documents', 'document show', 'source list', 'source forget',
   'dataset build', 'dataset list', 'dataset show', 'export', 'lineage', 'verify',
   'audit verify', 'audit proof', 'audit check-proof', 'audit checkpoint', 'audit consistency', 'audit check-consistency', 'audit log',
-  'engine-sim', 'serve', 'config show', 'config check',
+  'engine-sim', 'serve', 'config show', 'config check', 'migrate',
   'team create', 'team list', 'team set', 'key create', 'key list', 'key revoke', 'usage', 'model add', 'model list', 'model remove',
   'worker', 'jobs list', 'jobs retry', 'jobs stats',
 ] as const;
