@@ -96,7 +96,7 @@ test('import boundaries: the checker catches each kind of crossing', () => {
     ['foundry/core/ingest.ts', 'config/fabrik-config.ts', true],
     ['shared/x.ts', 'gateway/core/model-definition.ts', true],
     ['store/core/x.ts', 'foundry/core/parsed-document.ts', true],
-    ['store/core/x.ts', 'audit/canonical-json.ts', true],
+    ['store/core/x.ts', 'audit/merkle.ts', true],
     ['store/sqlite/x.ts', 'control/limits.ts', true],
     ['gateway/create-gateway.ts', 'foundry/parsers/pdf/parse-pdf.ts', true],
     ['foundry/core/x.ts', 'store/core/records.ts', false],

@@ -1,5 +1,4 @@
 import { canonicalize } from '../../shared/canonical-json.ts';
-import { CHANNELS } from '../../shared/channels.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';
@@ -8,6 +7,7 @@ import type { AuditLog } from '../../audit/audit-log.ts';
 import type { DatasetStore, DocumentStore, FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ChunkRecord, DatasetVersionRecord } from '../../store/core/records.ts';
 import { CHUNK_TOKENIZER, CHUNKER_VERSION, chunkDocument, validateChunkOptions, type ChunkOptions } from '../stages/chunk/chunk-document.ts';
+import { runStage, type Stage, type StageOutput, type StageReuse } from './stage.ts';
 
 /**
  * What a dataset version was built from and holds; its canonical JSON hashes to the version id.
@@ -67,7 +67,21 @@ export function validateDatasetName(name: string): string {
  * the same id; building it again changes nothing.
  */
 export async function buildDataset(services: BuildServices, name: string, options: ChunkOptions, progress: BuildProgress = {}): Promise<BuildResult> {
-  const { store, audit, actor } = services;
+  const { record, created } = await runStage(DATASET_BUILD_STAGE, { store: services.store, name, options, progress }, services);
+  return { version: record, created };
+}
+
+interface BuildInput {
+  store: DocumentStore & DatasetStore;
+  name: string;
+  options: ChunkOptions;
+  progress: BuildProgress;
+}
+
+/** The build stage: documents in, one dataset version (its chunks, one `input` edge per document, a `dataset.build` entry) out. */
+export const DATASET_BUILD_STAGE: Stage<BuildInput, DatasetVersionRecord> = { name: 'dataset.build', version: CHUNKER_VERSION, run: deriveDatasetVersion };
+
+async function deriveDatasetVersion({ store, name, options, progress }: BuildInput): Promise<StageOutput<DatasetVersionRecord> | StageReuse<DatasetVersionRecord>> {
   validateDatasetName(name);
   validateChunkOptions(options);
   const current = await store.currentDocuments();
@@ -119,7 +133,7 @@ export async function buildDataset(services: BuildServices, name: string, option
   const manifestJson = canonicalize(manifest);
   const id = datasetVersionId(manifestJson);
   const existing = await store.getDatasetVersion(id);
-  if (existing !== null) return { version: existing, created: false };
+  if (existing !== null) return { existing };
   const version: DatasetVersionRecord = {
     id,
     dataset: name,
@@ -130,14 +144,15 @@ export async function buildDataset(services: BuildServices, name: string, option
     options: { ...manifest.options, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION },
     createdAt: new Date().toISOString(),
   };
-  await store.transaction(async (tx) => {
-    await tx.insertDatasetVersion(version, chunks);
-    for (const document of manifest.documents) await tx.addEdge({ parent: document.id, child: id, relation: 'input' });
-    await tx.audit.append({ actor, action: 'dataset.build', subjects: [id, ...manifest.documents.map((document) => document.id)], options: { dataset: name, ...version.options, chunks: version.chunkCount, tokens: version.tokenCount, manifestSha256: sha256Hex(manifestJson) } });
-  });
-  await audit.checkpoint();
-  if (CHANNELS.stageEnd.hasSubscribers) CHANNELS.stageEnd.publish({ stage: 'dataset.build', subject: id, chunks: version.chunkCount, tokens: version.tokenCount });
-  return { version, created: true };
+  return {
+    record: version,
+    subject: id,
+    write: (tx) => tx.insertDatasetVersion(version, chunks),
+    parents: manifest.documents.map((document) => ({ id: document.id, relation: 'input' })),
+    subjects: [id, ...manifest.documents.map((document) => document.id)],
+    options: { dataset: name, ...version.options, chunks: version.chunkCount, tokens: version.tokenCount, manifestSha256: sha256Hex(manifestJson) },
+    figures: { chunks: version.chunkCount, tokens: version.tokenCount },
+  };
 }
 
 /** Finds `name`, `name@latest` or `name@<version id or prefix>`; errors name what is missing. */

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../config/load-config.ts';
 import { sha256Hex } from '../../shared/hash.ts';
-import { PARSER_VERSION } from '../parsers/parser-version.ts';
+import { parserVersionFor } from '../parsers/parser-version.ts';
 import { buildDataset } from './build-dataset.ts';
 import { createTestFoundry } from './create-test-foundry.ts';
 import { forgetSource } from './forget-source.ts';
@@ -36,6 +36,6 @@ test('erased content whose new parse fails stays erased: left out of builds, its
   const retried = await ingestPaths([again], { ...foundry, config, retryFailed: true });
   assert.equal(retried.ingested, 1, JSON.stringify(retried.failures));
   assert.equal((await store.getBlob(sha))?.erasedAt, null);
-  assert.equal((await store.findDocument(sha, PARSER_VERSION))?.text, text.trim());
+  assert.equal((await store.findDocument(sha, parserVersionFor('text/plain') ?? ''))?.text, text.trim());
   assert.deepEqual((await store.currentDocuments()).map((entry) => basename(entry.path)), ['copy.txt', 'kept.txt']);
 });

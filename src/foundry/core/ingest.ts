@@ -10,8 +10,10 @@ import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { BlobIndex, DocumentStore, FoundryStore, FoundryTransaction, SourceStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
-import { PARSER_VERSION } from '../parsers/parser-version.ts';
+import { CURRENT_PARSER_VERSIONS, parserVersionFor } from '../parsers/parser-version.ts';
+import { findCurrentDocument } from './find-current-document.ts';
 import { fileAccessError } from './file-access-error.ts';
+import { publishStageEnd, writeStageOutput, type StageOutput } from './stage.ts';
 import { DEFAULT_PARSE_LIMITS, type ParsedDocument, type ParseLimits } from './parsed-document.ts';
 import { walkFiles, type WalkNote } from './walk-files.ts';
 
@@ -213,6 +215,7 @@ async function ingestFile(path: string, context: FileContext): Promise<FileResul
 }
 
 async function ingestFileSteps(path: string, context: FileContext, base: FileResult, step: { name: string }): Promise<FileResult> {
+  const started = performance.now();
   const { store } = context;
   let info;
   try {
@@ -251,7 +254,7 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   await context.blobs.put(sha256, bytes);
   // Content that `source forget` erased, ingested again (from another path): a fresh ingest that
   // parses it again, not a link to the blanked document.
-  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await store.findDocument(sha256, PARSER_VERSION) : null;
+  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await findCurrentDocument(store, sha256) : null;
   let parsed: ParsedDocument | null = null;
   let failure: FabrikError | null = null;
   if (existing === null) {
@@ -277,8 +280,14 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   }
   step.name = 'recording the document';
   const now = new Date().toISOString();
-  return store.transaction((tx) => recordFile(tx, context, { path, base, info, bytes, sha256, existing, parsed, failure, now }));
+  const recorded: { parse: StageOutput<DocumentRecord> | null } = { parse: null };
+  const result = await store.transaction((tx) => recordFile(tx, context, { path, base, info, bytes, sha256, existing, parsed, failure, now }, recorded));
+  if (recorded.parse !== null) publishStageEnd({ name: PARSE_STAGE, version: recorded.parse.record.parserVersion }, recorded.parse, started);
+  return result;
 }
+
+/** The audit action and stage-end name of a parse; the parse itself runs in the worker pool. */
+const PARSE_STAGE = 'document.parse';
 
 /** What one file's transaction records, read and parsed before it starts. */
 interface FileRecording {
@@ -295,11 +304,11 @@ interface FileRecording {
 }
 
 /** One file's writes, all in the caller's transaction: blob, source, version, document or failure, their lineage edges and audit entries. */
-async function recordFile(tx: FoundryTransaction, context: FileContext, file: FileRecording): Promise<FileResult> {
+async function recordFile(tx: FoundryTransaction, context: FileContext, file: FileRecording, recorded: { parse: StageOutput<DocumentRecord> | null }): Promise<FileResult> {
   const { path, base, info, bytes, sha256, existing, parsed, failure, now } = file;
   // Looked up again inside the transaction: another path (or process) may have written them since.
   const erasedAt = (await tx.getBlob(sha256))?.erasedAt ?? null;
-  const found = erasedAt === null ? await tx.findDocument(sha256, PARSER_VERSION) : null;
+  const found = erasedAt === null ? await findCurrentDocument(tx, sha256) : null;
   const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
   await tx.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
   const known = await tx.findSourceByPath(path);
@@ -330,19 +339,27 @@ async function recordFile(tx: FoundryTransaction, context: FileContext, file: Fi
   // A failed parse of erased content leaves it erased: the blanked document is not brought back.
   if (failure !== null && found === null) {
     await tx.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
-    await tx.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: PARSER_VERSION } });
+    await tx.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: CURRENT_PARSER_VERSIONS.join(',') } });
     return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
   }
   let document = found;
   if (document === null && parsed !== null) {
-    document = toDocumentRecord(sha256, parsed, now);
-    const elements = toElementRecords(document.id, parsed);
+    const made = toDocumentRecord(sha256, parsed, now);
+    const elements = toElementRecords(made.id, parsed);
     // Erased content keeps its ids: the blanked row and its elements take the new parse.
-    if (erasedAt !== null && (await tx.getDocument(document.id)) !== null) await tx.replaceDocument(document, elements);
-    else await tx.insertDocument(document, elements);
-    await tx.addEdge({ parent: `sha256:${sha256}`, child: document.id, relation: 'parse' });
+    const replace = erasedAt !== null && (await tx.getDocument(made.id)) !== null;
     const again = erasedAt === null ? {} : { afterErasure: erasedAt };
-    await tx.audit.append({ actor: context.actor, action: 'document.parse', subjects: [`sha256:${sha256}`, document.id], options: { path, mediaType: document.mediaType, parserVersion: PARSER_VERSION, pages: document.pageCount, elements: document.elementCount, ...again } });
+    recorded.parse = {
+      record: made,
+      subject: made.id,
+      write: (handle) => (replace ? handle.replaceDocument(made, elements) : handle.insertDocument(made, elements)),
+      parents: [{ id: `sha256:${sha256}`, relation: 'parse' }],
+      subjects: [`sha256:${sha256}`, made.id],
+      options: { path, mediaType: made.mediaType, parserVersion: made.parserVersion, pages: made.pageCount, elements: made.elementCount, ...again },
+      figures: { pages: made.pageCount, elements: made.elementCount },
+    };
+    await writeStageOutput(tx, { name: PARSE_STAGE }, recorded.parse, context.actor);
+    document = made;
   }
   if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
   if (erasedAt !== null) await tx.restoreBlob(sha256);
@@ -353,7 +370,7 @@ async function recordFile(tx: FoundryTransaction, context: FileContext, file: Fi
 /** The result for content we already settled: its document, or its remembered failure. */
 async function settled(store: BlobIndex & DocumentStore, version: SourceVersionRecord, retryFailed: boolean): Promise<FileResult | null> {
   // Erased content has no document to offer, only the blanked row (a parse of it failed since).
-  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await store.findDocument(version.sha256, PARSER_VERSION) : null;
+  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await findCurrentDocument(store, version.sha256) : null;
   const base = { path: version.path, sha256: version.sha256, versionId: version.id };
   if (document !== null) {
     return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };
@@ -380,10 +397,12 @@ async function fail(context: FileContext, base: FileResult, error: FabrikError):
 }
 
 function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string): DocumentRecord {
+  // The worker stamps the version of the parser that ran; the table says it for the main thread.
+  const parserVersion = String(parsed.metadata.parserVersion ?? parserVersionFor(parsed.mediaType));
   return {
-    id: createId('document', sha256, PARSER_VERSION),
+    id: createId('document', sha256, parserVersion),
     sha256,
-    parserVersion: PARSER_VERSION,
+    parserVersion,
     mediaType: parsed.mediaType,
     title: parsed.title,
     pageCount: parsed.pageCount,

@@ -9,6 +9,7 @@ import type { BlobIndex, DatasetStore, FoundryStore } from '../../store/core/fou
 import type { ExportRecord } from '../../store/core/records.ts';
 import { chunkContentSha256 } from '../../store/core/content-hash.ts';
 import { datasetVersionId, readManifest, resolveDatasetVersion } from '../core/build-dataset.ts';
+import { runStage, type Stage, type StageOutput } from '../core/stage.ts';
 import { readAuditFacts } from '../core/verify-data.ts';
 import { csvFormat } from './csv/csv-format.ts';
 import type { ExportFormat, ExportLine } from './export-line.ts';
@@ -38,7 +39,22 @@ export interface ExportServices {
  * error (`data_integrity`) names the chunk.
  */
 export async function exportDataset(services: ExportServices, reference: string, formatName: string, out: string): Promise<ExportResult> {
-  const { store, audit, actor } = services;
+  const { record } = await runStage(DATASET_EXPORT_STAGE, { store: services.store, audit: services.audit, reference, formatName, out }, services);
+  return record;
+}
+
+interface ExportInput {
+  store: BlobIndex & DatasetStore;
+  audit: Pick<AuditLog, 'list'>;
+  reference: string;
+  formatName: string;
+  out: string;
+}
+
+/** The export stage: a dataset version in, a checked file and its record (an `export` edge, a `dataset.export` entry) out. Bump the version when a format's lines change. */
+export const DATASET_EXPORT_STAGE: Stage<ExportInput, ExportResult> = { name: 'dataset.export', version: 'fabrik-export/1', run: writeExport };
+
+async function writeExport({ store, audit, reference, formatName, out }: ExportInput): Promise<StageOutput<ExportResult>> {
   const format = EXPORT_FORMATS[formatName];
   if (format === undefined) {
     throw new FabrikError('invalid_option', `--format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}; got ${JSON.stringify(formatName)}`, { param: 'format' });
@@ -132,12 +148,14 @@ export async function exportDataset(services: ExportServices, reference: string,
     lineCount: lines,
     createdAt: new Date().toISOString(),
   };
-  await store.transaction(async (tx) => {
-    await tx.insertExport(record);
-    await tx.addEdge({ parent: version.id, child: record.id, relation: 'export' });
-    await tx.audit.append({ actor, action: 'dataset.export', subjects: [version.id, record.id], options: { dataset: version.dataset, format: format.name, path: target, sha256, lines } });
-  });
-  await audit.checkpoint();
-  return { record, dataset: version.dataset, contentVerified: manifest.contentHashed };
+  return {
+    record: { record, dataset: version.dataset, contentVerified: manifest.contentHashed },
+    subject: record.id,
+    write: (tx) => tx.insertExport(record),
+    parents: [{ id: version.id, relation: 'export' }],
+    subjects: [version.id, record.id],
+    options: { dataset: version.dataset, format: format.name, path: target, sha256, lines },
+    figures: { lines },
+  };
 }
 

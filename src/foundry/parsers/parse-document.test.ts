@@ -9,7 +9,8 @@ import { writeOle2 } from './common/ole2-writer.ts';
 import { writeSevenZip } from './common/seven-zip-writer.ts';
 import { utf8StressSample } from './common/utf8-stress-sample.ts';
 import { writeZip } from './common/zip-writer.ts';
-import { PARSER_VERSION, PARSERS, parseDocument, parserForMediaType } from './parse-document.ts';
+import { PARSERS, parseDocument, parserForMediaType } from './parse-document.ts';
+import { PARSER_VERSIONS, parserVersionFor } from './parser-version.ts';
 
 const context = (fileName: string, limits = DEFAULT_PARSE_LIMITS) => ({ fileName, limits });
 const bytesOf = (value: string) => new TextEncoder().encode(value);
@@ -36,11 +37,21 @@ describe('parseDocument', () => {
     for (const [name, content, mediaType] of cases) {
       const document = await parseDocument(bytesOf(content), context(name));
       assert.equal(document.mediaType, mediaType);
-      assert.equal(document.metadata.parserVersion, PARSER_VERSION);
+      assert.equal(document.metadata.parserVersion, parserVersionFor(mediaType));
     }
-    assert.match(PARSER_VERSION, /^fabrik-parsers\/\d+\.\d+\.\d+$/);
     assert.equal(parserForMediaType('application/pdf'), PARSERS[0]);
     assert.equal(parserForMediaType('image/png'), null);
+  });
+
+  it('each parser carries its own version, read from parser-version.ts, which lists the media types it parses', () => {
+    const entries = Object.values(PARSER_VERSIONS);
+    assert.equal(entries.length, PARSERS.length);
+    for (const parser of PARSERS) {
+      assert.ok(entries.some((entry) => entry.version === parser.version && JSON.stringify(entry.mediaTypes) === JSON.stringify(parser.mediaTypes)), `${parser.mediaTypes.join(', ')}: no entry in parser-version.ts`);
+      for (const mediaType of parser.mediaTypes) assert.equal(parserVersionFor(mediaType), parser.version);
+      assert.match(parser.version, /^fabrik-[a-z-]+\/\d+\.\d+\.\d+$/);
+    }
+    assert.equal(parserVersionFor('image/png'), null);
   });
 
   it('refuses empty, oversized and unsupported files with the matching code', async () => {

@@ -5,13 +5,8 @@ import { detectFormat, type Refusal } from './detect-media-type.ts';
 import { docxParser } from './docx/docx-parser.ts';
 import { htmlParser } from './html/html-parser.ts';
 import { markdownParser } from './markdown/markdown-parser.ts';
-import { PARSER_VERSION } from './parser-version.ts';
 import { pdfParser } from './pdf/pdf-parser.ts';
 import { textParser } from './text/text-parser.ts';
-
-// The version of everything the parsers emit lives in parser-version.ts (readable without loading
-// the parsers); bump it there whenever any parser's output for the same bytes can change.
-export { PARSER_VERSION };
 
 /** Every parser, each claiming its media types. */
 export const PARSERS: readonly Parser[] = [pdfParser, docxParser, htmlParser, markdownParser, csvParser, textParser];
@@ -45,7 +40,7 @@ export async function parseDocument(bytes: Uint8Array, context: ParseContext): P
     const hint = mediaType === 'application/pdf' ? ' (a scanned PDF needs OCR)' : '';
     throw new FabrikError('no_text', `${fileName} parsed as ${mediaType} but holds no extractable text${hint}.`, { param: fileName });
   }
-  document.metadata.parserVersion = PARSER_VERSION;
+  document.metadata.parserVersion = parser.version;
   return document;
 }
 

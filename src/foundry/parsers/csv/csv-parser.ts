@@ -4,6 +4,7 @@ import { decodeText } from '../common/text-source.ts';
 import { csvDelimiter } from '../detect-media-type.ts';
 import { addEncodingWarning, encodingMetadata } from '../text/text-parser.ts';
 import { parseCsvRecords } from './csv-records.ts';
+import { PARSER_VERSIONS } from '../parser-version.ts';
 
 const MEDIA_TYPE = 'text/csv';
 // Ragged rows are common; naming each one would drown the other warnings.
@@ -15,6 +16,7 @@ const MAX_ROW_WARNINGS = 5;
  */
 export const csvParser: Parser = {
   mediaTypes: [MEDIA_TYPE, 'text/tab-separated-values'],
+  version: PARSER_VERSIONS.csv.version,
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const source = decodeText(bytes);
     const builder = new DocumentBuilder();

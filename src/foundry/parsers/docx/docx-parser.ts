@@ -5,6 +5,7 @@ import { DocumentBuilder } from '../../core/document-builder.ts';
 import type { ParseContext, ParseLimits, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { addHtmlBlocks } from '../common/html-blocks.ts';
 import { readZipDirectory, readZipEntry, type ZipEntry } from '../common/zip-directory.ts';
+import { PARSER_VERSIONS } from '../parser-version.ts';
 
 const MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const MAIN_PART = 'word/document.xml';
@@ -27,6 +28,7 @@ const SKIP_IMAGES = mammoth.images.imgElement(async () => ({ src: '' }));
 /** DOCX → elements, via mammoth's HTML after checking the zip against the archive limits. */
 export const docxParser: Parser = {
   mediaTypes: [MEDIA_TYPE],
+  version: PARSER_VERSIONS.docx.version,
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const { fileName, limits } = context;
     const entries = checkArchive(bytes, fileName, limits);

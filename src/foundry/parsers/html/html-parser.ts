@@ -4,6 +4,7 @@ import { DocumentBuilder, type ElementInput } from '../../core/document-builder.
 import type { ParseContext, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { addHtmlBlocks } from '../common/html-blocks.ts';
 import { decodeText, encodingFromBom, isValidUtf8 } from '../common/text-source.ts';
+import { PARSER_VERSIONS } from '../parser-version.ts';
 
 const MEDIA_TYPE = 'text/html';
 // When Readability's article is trusted over the chrome-free body (tuned on the corpus: the
@@ -18,6 +19,7 @@ const CHROME_HEAVY_SHARE = 0.35;
 /** HTML → elements: Readability's main content when it finds a real article, else the body minus page chrome. */
 export const htmlParser: Parser = {
   mediaTypes: [MEDIA_TYPE, 'application/xhtml+xml'],
+  version: PARSER_VERSIONS.html.version,
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const { text: html, encoding } = decodeHtml(bytes);
     // linkedom does not build the implied <body> of the HTML tree algorithm: markup without one

@@ -5,12 +5,14 @@ import { decodeText } from '../common/text-source.ts';
 import { addEncodingWarning, encodingMetadata } from '../text/text-parser.ts';
 import { markdownBlocks } from './markdown-blocks.ts';
 import { markdownInlineText } from './markdown-inline.ts';
+import { PARSER_VERSIONS } from '../parser-version.ts';
 
 const MEDIA_TYPE = 'text/markdown';
 
 /** Markdown → elements from our own block parser, each with the byte span of its source block. */
 export const markdownParser: Parser = {
   mediaTypes: [MEDIA_TYPE],
+  version: PARSER_VERSIONS.markdown.version,
   async parse(bytes: Uint8Array, _context: ParseContext): Promise<ParsedDocument> {
     const source = decodeText(bytes);
     const builder = new DocumentBuilder();

@@ -6,6 +6,7 @@ import { layoutPage, type LayoutStats } from './layout-page.ts';
 import { openPdfiumDocument } from './open-pdfium-document.ts';
 import { openPdfJsDocument, withTimeout } from './open-pdfjs-document.ts';
 import type { PdfiumPageText } from './read-pdfium-page.ts';
+import { PARSER_VERSIONS } from '../parser-version.ts';
 
 const MEDIA_TYPE = 'application/pdf';
 // pdf.js reports errors rather than hanging on the hostile corpus; this only bounds a page whose
@@ -33,6 +34,7 @@ interface PdfSource {
  */
 export const pdfParser: Parser = {
   mediaTypes: [MEDIA_TYPE],
+  version: PARSER_VERSIONS.pdf.version,
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const { fileName } = context;
     const warnings: string[] = [];

@@ -1,12 +1,14 @@
 import { DocumentBuilder } from '../../core/document-builder.ts';
 import type { ParseContext, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { decodeText, type TextSource } from '../common/text-source.ts';
+import { PARSER_VERSIONS } from '../parser-version.ts';
 
 const MEDIA_TYPE = 'text/plain';
 
 /** Plain text → one paragraph per blank-line-separated run of lines, each with its byte span. */
 export const textParser: Parser = {
   mediaTypes: [MEDIA_TYPE],
+  version: PARSER_VERSIONS.text.version,
   async parse(bytes: Uint8Array, _context: ParseContext): Promise<ParsedDocument> {
     const source = decodeText(bytes);
     const builder = new DocumentBuilder();
