@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { renderAdminApiReference } from './admin-api-reference.ts';
-import { ADMIN_ROUTES, matchAdminRoute } from './admin-routes.ts';
+import { ADMIN_ROUTES, matchAdminRoute } from './admin.ts';
 
 test('docs/admin-api.md is generated from the admin route table and in step with it', () => {
   const docs = readFileSync(new URL('../../../docs/admin-api.md', import.meta.url), 'utf8');

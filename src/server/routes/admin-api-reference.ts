@@ -1,4 +1,4 @@
-import { ADMIN_ROUTES } from './admin-routes.ts';
+import { ADMIN_ROUTES } from './admin.ts';
 
 /** docs/admin-api.md, made from the admin route table so the reference cannot drift from the code. */
 export function renderAdminApiReference(): string {
@@ -6,7 +6,7 @@ export function renderAdminApiReference(): string {
   return [
     '# Admin API reference',
     '',
-    'Generated from the route table in `src/server/routes/admin-routes.ts` by',
+    'Generated from the route table in `src/server/route./admin.ts` by',
     '`node src/server/routes/admin-api-reference.ts > docs/admin-api.md`; `src/server/routes/admin-api-reference.test.ts`',
     'fails when it is stale. docs/gateway.md says how the API authenticates, validates and answers errors.',
     '',

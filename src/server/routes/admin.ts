@@ -1,45 +1,50 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createApiKey } from '../../control/api-keys.ts';
-import type { Principal } from '../../control/key-directory.ts';
 import { parseLimits, parseLimitsPatch } from '../../control/limits.ts';
 import { changeTeam, createTeam } from '../../control/team-service.ts';
 import { parseTimeOption } from '../../control/parse-time.ts';
 import { fieldPath, readArray, readBoolean, readObject, readString, rejectUnknownKeys, REQUEST_FIELDS } from '../../control/read-fields.ts';
 import { usageReport } from '../../control/usage-report.ts';
 import type { ApiKeyRecord } from '../../store/core/control-store.ts';
-import type { Gateway } from '../../gateway/create-gateway.ts';
+import type { ModelRegistry } from '../../gateway/core/model-registry.ts';
 import { parseModelDefinition, type ModelDefinition } from '../../gateway/core/model-definition.ts';
 import { addStoredModel } from '../../gateway/manage-models.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { decodePathSegment } from '../../shared/http-syntax.ts';
+import type { AppContext } from '../app-context.ts';
 import { readJsonBody } from '../read-json-body.ts';
-import { routeNotFound, sendError, sendJson } from '../send-error.ts';
+import { routeNotFound, sendJson } from '../send-error.ts';
+import type { ServerRoute } from '../server-route.ts';
 
 export interface AdminContext {
-  gateway: Gateway;
+  app: AppContext;
+  /** The gateway's models with their replicas' state, for GET /admin/models. */
+  registry: ModelRegistry;
   /** Models from the config file and command line: listed, but not changed through the API. */
   staticModels: readonly ModelDefinition[];
 }
 
 /**
- * The admin API under /admin, for the console and for scripts; every call needs an admin key.
- * Teams, keys, models and usage — the same operations as `fabrik team|key|model|usage`.
+ * The admin API under /admin, for the console and for scripts; the server lets only admin keys
+ * in. Teams, keys, models and usage: the same operations, through the same control services, as
+ * `fabrik team|key|model|usage`.
  */
-export function handleAdmin(context: AdminContext, request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams): void {
-  let principal: Principal;
-  try {
-    principal = context.gateway.directory.authenticate(request.headers.authorization);
-    if (principal.key.role !== 'admin') throw new FabrikError('permission_denied', `the key ${principal.key.prefix}… is not an admin key; /admin needs one (fabrik key create --admin)`, { param: 'authorization' });
-  } catch (error) {
-    request.resume();
-    sendError(response, error);
-    return;
-  }
-  route(context, request, response, path, query, `key:${principal.key.id}`).catch((error: unknown) => {
-    // A body left unread (refused as too large) must not be taken for the next request.
-    if (!request.complete && !response.headersSent) response.setHeader('connection', 'close');
-    sendError(response, error);
-  });
+export function adminRoutes(context: AdminContext): ServerRoute[] {
+  return [{
+    method: '*',
+    path: '/admin/*',
+    auth: 'admin',
+    denied: '/admin needs one (fabrik key create --admin)',
+    async handle(request, response, call) {
+      const method = request.method ?? 'GET';
+      const found = matchAdminRoute(method, call.path);
+      if (found === null) {
+        request.resume();
+        throw routeNotFound(method, call.path);
+      }
+      await found.route.handle({ context, request, response, params: found.params, query: call.query, actor: `key:${call.principal?.key.id ?? 'unknown'}` });
+    },
+  }];
 }
 
 /** One call of the admin API: what it takes and answers (docs/admin-api.md is made from these), and its handler. */
@@ -72,13 +77,13 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'GET', path: '/admin/teams', input: '', answer: '`{teams}`',
     async handle({ context, response }) {
-      sendJson(response, 200, { teams: await context.gateway.store.listTeams() });
+      sendJson(response, 200, { teams: await context.app.control.listTeams() });
     },
   },
   {
     method: 'GET', path: '/admin/teams/{team}', input: '', answer: 'the team (by name or id); 404 `not_found`',
     async handle(call) {
-      const team = await call.context.gateway.store.getTeam(param(call, 'team'));
+      const team = await call.context.app.control.getTeam(param(call, 'team'));
       if (team === null) throw new FabrikError('not_found', `team "${param(call, 'team')}" does not exist`, { param: 'team' });
       sendJson(call.response, 200, team);
     },
@@ -88,12 +93,12 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     async handle({ context, request, response, actor }) {
       const body = readObject(REQUEST_FIELDS, await readJsonBody(request), '');
       rejectUnknownKeys(REQUEST_FIELDS, body, '', ['name', 'limits', 'logPayloads']);
-      const team = await createTeam(context.gateway.store, {
+      const team = await createTeam(context.app.control, {
         name: readString(REQUEST_FIELDS, body.name, 'name'),
         limits: parseLimits(REQUEST_FIELDS, body.limits, 'limits'),
         logPayloads: body.logPayloads === undefined ? false : readBoolean(REQUEST_FIELDS, body.logPayloads, 'logPayloads'),
       }, actor);
-      await context.gateway.refresh();
+      await context.app.refresh();
       sendJson(response, 201, team);
     },
   },
@@ -102,18 +107,18 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     async handle(call) {
       const body = readObject(REQUEST_FIELDS, await readJsonBody(call.request), '');
       rejectUnknownKeys(REQUEST_FIELDS, body, '', ['limits', 'logPayloads']);
-      const team = await changeTeam(call.context.gateway.store, param(call, 'team'), {
+      const team = await changeTeam(call.context.app.control, param(call, 'team'), {
         ...(body.limits === undefined || body.limits === null ? {} : { limits: parseLimitsPatch(REQUEST_FIELDS, body.limits, 'limits') }),
         ...(body.logPayloads === undefined ? {} : { logPayloads: readBoolean(REQUEST_FIELDS, body.logPayloads, 'logPayloads') }),
       }, call.actor);
-      await call.context.gateway.refresh();
+      await call.context.app.refresh();
       sendJson(call.response, 200, team);
     },
   },
   {
     method: 'GET', path: '/admin/keys', input: '`?team=&revoked=true`', answer: '`{keys}` (never their hashes)',
     async handle({ context, response, query }) {
-      const store = context.gateway.store;
+      const store = context.app.control;
       const team = query.get('team');
       const teamId = team === null ? undefined : (await store.getTeam(team))?.id;
       if (team !== null && teamId === undefined) throw new FabrikError('not_found', `team "${team}" does not exist`, { param: 'team' });
@@ -126,7 +131,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
       const body = readObject(REQUEST_FIELDS, await readJsonBody(request), '');
       rejectUnknownKeys(REQUEST_FIELDS, body, '', ['team', 'name', 'models', 'limits', 'expires', 'admin']);
       const admin = body.admin === undefined ? false : readBoolean(REQUEST_FIELDS, body.admin, 'admin');
-      const { key, secret } = await createApiKey(context.gateway.store, {
+      const { key, secret } = await createApiKey(context.app.control, {
         team: body.team === undefined || body.team === null ? null : readString(REQUEST_FIELDS, body.team, 'team'),
         ...(body.name === undefined ? {} : { name: readString(REQUEST_FIELDS, body.name, 'name') }),
         role: admin ? 'admin' : 'user',
@@ -134,7 +139,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
         limits: parseLimits(REQUEST_FIELDS, body.limits, 'limits'),
         expiresAt: body.expires === undefined || body.expires === null ? null : parseTimeOption(readString(REQUEST_FIELDS, body.expires, 'expires'), 'expires', Date.now(), 1, 'invalid_request'),
       }, actor);
-      await context.gateway.refresh();
+      await context.app.refresh();
       sendJson(response, 201, { key: publicKey(key), secret });
     },
   },
@@ -149,10 +154,9 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   {
     method: 'GET', path: '/admin/models', input: '', answer: '`{models}`: every model with its source (config or store) and its replicas\' health, circuit, in-flight and failure counts, and `lastError` (`{at, message}` or null)',
     async handle({ context, response }) {
-      const { gateway } = context;
       const fixed = new Set(context.staticModels.map((model) => model.name));
       sendJson(response, 200, {
-        models: gateway.registry.routes().map((route) => ({
+        models: context.registry.routes().map((route) => ({
           name: route.definition.name,
           aliases: route.definition.aliases,
           upstreamModel: route.definition.upstreamModel,
@@ -171,16 +175,16 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     method: 'POST', path: '/admin/models', input: 'a model as in the config file', answer: '201 `{name, aliases, replicas}`; 409 `already_exists` for a name in use',
     async handle({ context, request, response, actor }) {
       const model = parseModelDefinition(REQUEST_FIELDS, await readJsonBody(request), '');
-      await addStoredModel(context.gateway.store, model, actor, context.staticModels);
-      await context.gateway.refresh();
+      await addStoredModel(context.app.control, model, actor, context.staticModels);
+      await context.app.refresh();
       sendJson(response, 201, { name: model.name, aliases: model.aliases, replicas: model.replicas.map((replica) => replica.url) });
     },
   },
   {
     method: 'DELETE', path: '/admin/models/{name}', input: '', answer: '`{removed}`: models in the store only (a config file\'s are changed there)',
     async handle(call) {
-      await call.context.gateway.store.removeModel(param(call, 'name'), call.actor);
-      await call.context.gateway.refresh();
+      await call.context.app.control.removeModel(param(call, 'name'), call.actor);
+      await call.context.app.refresh();
       sendJson(call.response, 200, { removed: param(call, 'name') });
     },
   },
@@ -192,7 +196,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
       for (const name of groupBy) if (name !== 'team' && name !== 'key' && name !== 'model') throw new FabrikError('invalid_request', `groupBy must list team, key or model; got ${JSON.stringify(name)}`, { param: 'groupBy' });
       const since = query.get('since');
       const until = query.get('until');
-      sendJson(response, 200, await usageReport(context.gateway.store, {
+      sendJson(response, 200, await usageReport(context.app.control, {
         ...(since === null ? {} : { since: parseTimeOption(since, 'since', now, -1, 'invalid_request') }),
         ...(until === null ? {} : { until: parseTimeOption(until, 'until', now, -1, 'invalid_request') }),
         ...(query.get('team') === null ? {} : { team: query.get('team') as string }),
@@ -204,8 +208,8 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
 ];
 
 async function revokeKey(call: AdminCall): Promise<void> {
-  const key = await call.context.gateway.store.revokeKey(param(call, 'id'), call.actor);
-  await call.context.gateway.refresh();
+  const key = await call.context.app.control.revokeKey(param(call, 'id'), call.actor);
+  await call.context.app.refresh();
   sendJson(call.response, 200, publicKey(key));
 }
 
@@ -228,16 +232,6 @@ export function matchAdminRoute(method: string, path: string): { route: AdminRou
     if (matched) return { route, params };
   }
   return null;
-}
-
-async function route(context: AdminContext, request: IncomingMessage, response: ServerResponse, path: string, query: URLSearchParams, actor: string): Promise<void> {
-  const method = request.method ?? 'GET';
-  const found = matchAdminRoute(method, path);
-  if (found === null) {
-    request.resume();
-    throw routeNotFound(method, path);
-  }
-  await found.route.handle({ context, request, response, params: found.params, query, actor });
 }
 
 /** A key as the API shows it: never the hash. */
