@@ -228,7 +228,7 @@ test('the admin API manages teams, keys and models with an admin key; a revoked 
   assert.equal((await call('POST', `/admin/keys/${keyId}/revoke`)).status, 200);
   await assert.rejects(client.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
   assert.deepEqual((await harness.store.audit.list({ limit: 100 })).map((entry) => entry.action).filter((action) => action !== 'gateway.requests'),
-    ['key.create', 'team.create', 'key.create', 'model.add', 'model.remove', 'key.revoke']);
+    ['key.create', 'team.create', 'team.update', 'team.update', 'key.create', 'model.add', 'model.remove', 'key.revoke']);
 });
 
 test('prompts and responses are logged only for a team that opted in', async (t) => {
