@@ -12,7 +12,7 @@ import { createMetricsRegistry } from './metrics-registry.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { gatewayRoutes } from './routes/gateway.ts';
 import { systemRoutes } from './routes/system.ts';
-import { routeNotFound, sendError } from './send-error.ts';
+import { routeNotFound, sendError } from '../shared/send-error.ts';
 import type { ServerRoute } from './server-route.ts';
 
 export interface ServerOptions {

@@ -13,7 +13,7 @@ import { FabrikError } from '../../shared/errors.ts';
 import { decodePathSegment } from '../../shared/http-syntax.ts';
 import type { AppContext } from '../app-context.ts';
 import { readJsonBody } from '../read-json-body.ts';
-import { routeNotFound, sendJson } from '../send-error.ts';
+import { routeNotFound, sendJson } from '../../shared/send-error.ts';
 import type { ServerRoute } from '../server-route.ts';
 
 export interface AdminContext {
