@@ -35,8 +35,12 @@ export interface GatewayOptions {
 
 /** The OpenAI-compatible front door: /v1 requests in, engines' answers out, with keys, quotas and metering. */
 export interface Gateway {
-  /** Answers a request whose path starts with /v1/. */
-  handle(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** Answers a POST to an inference endpoint (chat, completions, embeddings), reading its body. */
+  handleInference(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** Answers GET /v1/models and GET /v1/models/{model}: the models the caller's key may use. */
+  listModels(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** Answers a /v1 request no route takes, naming the routes there are. */
+  notFound(request: IncomingMessage, response: HttpResponse, path: string): void;
   /** The POST endpoints that handleBuffered answers (chat, completions, embeddings). */
   isInferencePath(path: string): boolean;
   /** Answers a POST to an inference endpoint whose body has already been read (the server's fast path). */
@@ -470,16 +474,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       admit(response, endpoint, path, principal, body, started, arrived);
     },
-    handle(request, response, path) {
+    handleInference(request, response, path) {
       const endpoint = ENDPOINTS[path];
-      if (endpoint !== undefined && request.method === 'POST') {
-        inference(request, response, endpoint, path);
-      } else if ((path === '/v1/models' || path.startsWith('/v1/models/')) && request.method === 'GET') {
-        listModels(request, response, path);
-      } else {
-        request.resume();
-        sendError(response, new FabrikError('not_found', `no route for ${request.method ?? 'GET'} ${path}; the gateway serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models`, { param: 'path' }));
-      }
+      if (endpoint === undefined) throw new FabrikError('not_found', `no inference endpoint at ${path}`, { param: 'path' });
+      inference(request, response, endpoint, path);
+    },
+    listModels,
+    notFound(request, response, path) {
+      request.resume();
+      sendError(response, new FabrikError('not_found', `no route for ${request.method ?? 'GET'} ${path}; the gateway serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models`, { param: 'path' }));
     },
     renderMetrics: () => metrics.render(registry),
     refresh,

@@ -178,7 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-/** Finds a route by exact path (one Map lookup), else by the first prefix (`/v1/*`) that matches. */
+/** Finds a route by exact path and method (one Map lookup), else by the first prefix (`/v1/*`) that matches. */
 function createRouter(routes: readonly ServerRoute[]): (method: string, path: string) => ServerRoute | undefined {
   const exact = new Map<string, ServerRoute[]>();
   const prefixes: Array<{ prefix: string; route: ServerRoute }> = [];
@@ -187,8 +187,9 @@ function createRouter(routes: readonly ServerRoute[]): (method: string, path: st
     else exact.set(route.path, [...(exact.get(route.path) ?? []), route]);
   }
   return (method, path) => {
-    const candidates = exact.get(path);
-    if (candidates !== undefined) return candidates.find((route) => route.method === '*' || route.method === method);
+    const hit = exact.get(path)?.find((route) => route.method === '*' || route.method === method);
+    if (hit !== undefined) return hit;
+    // Prefixes in the order the planes gave them: `/v1/models/*` before the `/v1/*` that answers the rest.
     for (const { prefix, route } of prefixes) if (path.startsWith(prefix) && (route.method === '*' || route.method === method)) return route;
     return undefined;
   };
