@@ -169,6 +169,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (gatewayRequestChannel.hasSubscribers) gatewayRequestChannel.publish(usage);
   };
 
+  /**
+   * The gateway's one auth step: the caller of an inference request, or null once its refusal has
+   * been answered and metered (a 401 is metered like any other refusal).
+   */
+  const authenticate = (authorization: string | undefined, response: HttpResponse, started: number, endpoint: string, arrived = Date.now()): Principal | null => {
+    try {
+      return directory.authenticate(authorization);
+    } catch (error) {
+      refuseUnauthenticated(response, error, started, endpoint, arrived);
+      return null;
+    }
+  };
+
   /** Meters and answers a request with a valid key refused before its body was read (413). */
   const refuseUnread = (response: HttpResponse, error: unknown, principal: Principal, endpoint: string, started: number, arrived: number, headers: ReadonlyArray<[string, string]> = []): void => {
     refuse(response, error, { id: `${requestTag}${(++requestCount).toString(36)}`, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false }, headers);
@@ -177,12 +190,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const inference = (request: IncomingMessage, response: HttpResponse, endpoint: Endpoint, path: string): void => {
     const started = performance.now();
     const arrived = Date.now();
-    let principal: Principal;
-    try {
-      principal = directory.authenticate(request.headers.authorization);
-    } catch (error) {
+    const principal = authenticate(request.headers.authorization, response, started, endpoint, arrived);
+    if (principal === null) {
       request.resume();
-      refuseUnauthenticated(response, error, started, endpoint, arrived);
       return;
     }
     const declared = Number(request.headers['content-length'] ?? 0);
@@ -439,25 +449,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     settings,
     isInferencePath: (path) => ENDPOINTS[path] !== undefined,
     authorizeHead(authorization, response, path = '') {
-      const started = performance.now();
-      try {
-        directory.authenticate(authorization);
-        return true;
-      } catch (error) {
-        refuseUnauthenticated(response, error, started, ENDPOINTS[path] ?? path);
-        return false;
-      }
+      return authenticate(authorization, response, performance.now(), ENDPOINTS[path] ?? path) !== null;
     },
     refuseHead(path, authorization, error, response, headers = []) {
       const started = performance.now();
       const arrived = Date.now();
-      let principal: Principal;
-      try {
-        principal = directory.authenticate(authorization);
-      } catch (failure) {
-        refuseUnauthenticated(response, failure, started, ENDPOINTS[path] ?? path, arrived);
-        return;
-      }
+      const principal = authenticate(authorization, response, started, ENDPOINTS[path] ?? path, arrived);
+      if (principal === null) return;
       refuseUnread(response, error, principal, ENDPOINTS[path] ?? path, started, arrived, headers);
     },
     handleBuffered(path, authorization, body, response) {
@@ -465,13 +463,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (endpoint === undefined) throw new FabrikError('not_found', `no inference endpoint at ${path}`, { param: 'path' });
       const started = performance.now();
       const arrived = Date.now();
-      let principal: Principal;
-      try {
-        principal = directory.authenticate(authorization);
-      } catch (error) {
-        refuseUnauthenticated(response, error, started, endpoint, arrived);
-        return;
-      }
+      const principal = authenticate(authorization, response, started, endpoint, arrived);
+      if (principal === null) return;
       admit(response, endpoint, path, principal, body, started, arrived);
     },
     handleInference(request, response, path) {
