@@ -189,6 +189,12 @@ test('the admin API manages teams, keys and models with an admin key; a revoked 
   const badLimits = await call('POST', '/admin/teams', { name: 'gamma', limits: { tokensPerMinute: -1 } });
   assert.equal(badLimits.status, 400);
   assert.match(String((badLimits.json.error as { message: string }).message), /limits\.tokensPerMinute must be a whole number of at least 0/);
+  // PATCH means what `fabrik team set` means: given limits set, null removes, left out kept.
+  const patched = await call('PATCH', '/admin/teams/beta', { limits: { tokensPerMinute: 5000 } });
+  assert.deepEqual(patched.json.limits, { requestsPerMinute: 100, tokensPerMinute: 5000 });
+  const removed = await call('PATCH', '/admin/teams/beta', { limits: { tokensPerMinute: null }, logPayloads: false });
+  assert.deepEqual(removed.json.limits, { requestsPerMinute: 100 });
+  assert.equal((await call('PATCH', '/admin/teams/nobody', { logPayloads: true })).status, 404);
 
   const created = await call('POST', '/admin/keys', { team: 'beta', name: 'ci', expires: '30d' });
   assert.equal(created.status, 201);
@@ -222,7 +228,7 @@ test('the admin API manages teams, keys and models with an admin key; a revoked 
   assert.equal((await call('POST', `/admin/keys/${keyId}/revoke`)).status, 200);
   await assert.rejects(client.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
   assert.deepEqual((await harness.store.audit.list({ limit: 100 })).map((entry) => entry.action).filter((action) => action !== 'gateway.requests'),
-    ['key.create', 'team.create', 'key.create', 'model.add', 'model.remove', 'key.revoke']);
+    ['key.create', 'team.create', 'team.update', 'team.update', 'key.create', 'model.add', 'model.remove', 'key.revoke']);
 });
 
 test('prompts and responses are logged only for a team that opted in', async (t) => {

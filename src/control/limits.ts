@@ -29,8 +29,19 @@ export function parseLimits(context: FieldContext, value: unknown, path: string)
   return limits;
 }
 
+/** Limits to set (a number) or remove (null); one left out is kept. */
+export type LimitsPatch = Partial<Record<keyof Limits, number | null>>;
+
+/** Validates a limits patch: like parseLimits, but a null value stays (it removes that limit). */
+export function parseLimitsPatch(context: FieldContext, value: unknown, path: string): LimitsPatch {
+  const object = readObject(context, value, path);
+  const patch: LimitsPatch = parseLimits(context, object, path);
+  for (const name of LIMIT_NAMES) if (object[name] === null) patch[name] = null;
+  return patch;
+}
+
 /** Limits with `patch` applied; a null in the patch removes that limit. */
-export function mergeLimits(base: Limits, patch: Partial<Record<keyof Limits, number | null>>): Limits {
+export function mergeLimits(base: Limits, patch: LimitsPatch): Limits {
   const merged: Limits = { ...base };
   for (const name of LIMIT_NAMES) {
     const value = patch[name];

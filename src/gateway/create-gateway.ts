@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { createKeyDirectory, type KeyDirectory, type Principal } from '../control/key-directory.ts';
-import type { HttpResponse } from '../server/http-response.ts';
-import { sendError, sendJson } from '../server/send-error.ts';
+import type { HttpResponse } from '../shared/http-response.ts';
+import { sendError, sendJson } from '../shared/send-error.ts';
 import { FabrikError } from '../shared/errors.ts';
 import { decodePathSegment } from '../shared/http-syntax.ts';
 import type { ControlStore, UsageRecord } from '../store/core/control-store.ts';
@@ -35,8 +35,12 @@ export interface GatewayOptions {
 
 /** The OpenAI-compatible front door: /v1 requests in, engines' answers out, with keys, quotas and metering. */
 export interface Gateway {
-  /** Answers a request whose path starts with /v1/. */
-  handle(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** Answers a POST to an inference endpoint (chat, completions, embeddings), reading its body. */
+  handleInference(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** Answers GET /v1/models and GET /v1/models/{model}: the models the caller's key may use. */
+  listModels(request: IncomingMessage, response: HttpResponse, path: string): void;
+  /** Answers a /v1 request no route takes, naming the routes there are. */
+  notFound(request: IncomingMessage, response: HttpResponse, path: string): void;
   /** The POST endpoints that handleBuffered answers (chat, completions, embeddings). */
   isInferencePath(path: string): boolean;
   /** Answers a POST to an inference endpoint whose body has already been read (the server's fast path). */
@@ -165,6 +169,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (gatewayRequestChannel.hasSubscribers) gatewayRequestChannel.publish(usage);
   };
 
+  /**
+   * The gateway's one auth step: the caller of an inference request, or null once its refusal has
+   * been answered and metered (a 401 is metered like any other refusal).
+   */
+  const authenticate = (authorization: string | undefined, response: HttpResponse, started: number, endpoint: string, arrived = Date.now()): Principal | null => {
+    try {
+      return directory.authenticate(authorization);
+    } catch (error) {
+      refuseUnauthenticated(response, error, started, endpoint, arrived);
+      return null;
+    }
+  };
+
   /** Meters and answers a request with a valid key refused before its body was read (413). */
   const refuseUnread = (response: HttpResponse, error: unknown, principal: Principal, endpoint: string, started: number, arrived: number, headers: ReadonlyArray<[string, string]> = []): void => {
     refuse(response, error, { id: `${requestTag}${(++requestCount).toString(36)}`, arrived, started, principal, model: '-', resolved: false, endpoint, stream: false }, headers);
@@ -173,12 +190,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const inference = (request: IncomingMessage, response: HttpResponse, endpoint: Endpoint, path: string): void => {
     const started = performance.now();
     const arrived = Date.now();
-    let principal: Principal;
-    try {
-      principal = directory.authenticate(request.headers.authorization);
-    } catch (error) {
+    const principal = authenticate(request.headers.authorization, response, started, endpoint, arrived);
+    if (principal === null) {
       request.resume();
-      refuseUnauthenticated(response, error, started, endpoint, arrived);
       return;
     }
     const declared = Number(request.headers['content-length'] ?? 0);
@@ -435,25 +449,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     settings,
     isInferencePath: (path) => ENDPOINTS[path] !== undefined,
     authorizeHead(authorization, response, path = '') {
-      const started = performance.now();
-      try {
-        directory.authenticate(authorization);
-        return true;
-      } catch (error) {
-        refuseUnauthenticated(response, error, started, ENDPOINTS[path] ?? path);
-        return false;
-      }
+      return authenticate(authorization, response, performance.now(), ENDPOINTS[path] ?? path) !== null;
     },
     refuseHead(path, authorization, error, response, headers = []) {
       const started = performance.now();
       const arrived = Date.now();
-      let principal: Principal;
-      try {
-        principal = directory.authenticate(authorization);
-      } catch (failure) {
-        refuseUnauthenticated(response, failure, started, ENDPOINTS[path] ?? path, arrived);
-        return;
-      }
+      const principal = authenticate(authorization, response, started, ENDPOINTS[path] ?? path, arrived);
+      if (principal === null) return;
       refuseUnread(response, error, principal, ENDPOINTS[path] ?? path, started, arrived, headers);
     },
     handleBuffered(path, authorization, body, response) {
@@ -461,25 +463,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (endpoint === undefined) throw new FabrikError('not_found', `no inference endpoint at ${path}`, { param: 'path' });
       const started = performance.now();
       const arrived = Date.now();
-      let principal: Principal;
-      try {
-        principal = directory.authenticate(authorization);
-      } catch (error) {
-        refuseUnauthenticated(response, error, started, endpoint, arrived);
-        return;
-      }
+      const principal = authenticate(authorization, response, started, endpoint, arrived);
+      if (principal === null) return;
       admit(response, endpoint, path, principal, body, started, arrived);
     },
-    handle(request, response, path) {
+    handleInference(request, response, path) {
       const endpoint = ENDPOINTS[path];
-      if (endpoint !== undefined && request.method === 'POST') {
-        inference(request, response, endpoint, path);
-      } else if ((path === '/v1/models' || path.startsWith('/v1/models/')) && request.method === 'GET') {
-        listModels(request, response, path);
-      } else {
-        request.resume();
-        sendError(response, new FabrikError('not_found', `no route for ${request.method ?? 'GET'} ${path}; the gateway serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models`, { param: 'path' }));
-      }
+      if (endpoint === undefined) throw new FabrikError('not_found', `no inference endpoint at ${path}`, { param: 'path' });
+      inference(request, response, endpoint, path);
+    },
+    listModels,
+    notFound(request, response, path) {
+      request.resume();
+      sendError(response, new FabrikError('not_found', `no route for ${request.method ?? 'GET'} ${path}; the gateway serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models`, { param: 'path' }));
     },
     renderMetrics: () => metrics.render(registry),
     refresh,

@@ -1,13 +1,19 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import type { KeyDirectory, Principal } from '../control/key-directory.ts';
 import type { Gateway } from '../gateway/create-gateway.ts';
 import type { ModelDefinition } from '../gateway/core/model-definition.ts';
 import { DeadlineSweeper, sweepIntervalFor } from '../shared/deadline-sweeper.ts';
 import { FabrikError } from '../shared/errors.ts';
+import type { AppContext } from './app-context.ts';
 import { FastConnection, type FastPathOptions } from './http1/fast-connection.ts';
-import { handleAdmin } from './routes/admin-routes.ts';
-import { routeNotFound, sendError } from './send-error.ts';
+import { createMetricsRegistry } from './metrics-registry.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { gatewayRoutes } from './routes/gateway.ts';
+import { systemRoutes } from './routes/system.ts';
+import { routeNotFound, sendError } from '../shared/send-error.ts';
+import type { ServerRoute } from './server-route.ts';
 
 export interface ServerOptions {
   host: string;
@@ -40,9 +46,11 @@ export interface RunningServer {
 }
 
 /**
- * The HTTP server, no framework, routing on the path prefix: /v1/* is the gateway, /admin/* the
- * admin API, /metrics Prometheus text, /health liveness. The console and the foundry API will
- * mount here too.
+ * The HTTP server, no framework. The server owns routing: each plane contributes a route table
+ * (routes/<plane>.ts: /v1/* the gateway, /admin/* the admin API, /metrics and /health the
+ * server's own), the server authenticates once per the route's rule and answers every error one
+ * way; planes register their metrics into the app context's registry. The console and the
+ * foundry API will mount here too.
  *
  * Connections are accepted by a plain TCP (or TLS) listener and start on the fast path
  * (http1/fast-connection.ts), which answers the gateway's inference POSTs itself; the first
@@ -52,33 +60,45 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { gateway } = options;
-  const admin = { gateway, staticModels: options.staticModels ?? [] };
+  const metrics = createMetricsRegistry();
+  const app: AppContext = { control: gateway.store, directory: gateway.directory, metrics, refresh: () => gateway.refresh() };
+  metrics.register('gateway', () => gateway.renderMetrics());
+  const router = createRouter([
+    ...gatewayRoutes(gateway),
+    ...adminRoutes({ app, registry: gateway.registry, staticModels: options.staticModels ?? [] }),
+    ...systemRoutes(app, { metricsAuth: options.metricsAuth !== false }),
+  ]);
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url ?? '/';
     const question = url.indexOf('?');
     const path = question === -1 ? url : url.slice(0, question);
+    const method = request.method ?? 'GET';
+    const route = router(method, path);
+    if (route === undefined) {
+      request.resume();
+      sendError(response, routeNotFound(method, path));
+      return;
+    }
+    // The one auth step: a route says who may call it; the server checks before the handler runs.
+    let principal: Principal | null = null;
     try {
-      if (path.startsWith('/v1/')) {
-        gateway.handle(request, response, path);
-      } else if (path === '/metrics' && request.method === 'GET') {
-        if (options.metricsAuth !== false) {
-          const principal = gateway.directory.authenticate(request.headers.authorization);
-          if (principal.key.role !== 'admin') throw new FabrikError('permission_denied', `the key ${principal.key.prefix}… is not an admin key; /metrics needs one (a scraper on a private network may be let in without one with --metrics-public)`, { param: 'authorization' });
-        }
-        const body = gateway.renderMetrics();
-        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-        response.end(body);
-      } else if (path === '/health' && request.method === 'GET') {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('{"status":"ok"}');
-      } else if (path.startsWith('/admin/')) {
-        handleAdmin(admin, request, response, path, new URLSearchParams(question === -1 ? '' : url.slice(question + 1)));
-      } else {
-        request.resume();
-        sendError(response, routeNotFound(request.method, path));
-      }
+      if (route.auth === 'admin') principal = authenticateAdmin(app.directory, request.headers.authorization, route.denied ?? `${path} needs one`);
     } catch (error) {
+      request.resume();
       sendError(response, error);
+      return;
+    }
+    // The one error handler: whatever a plane's handler throws or rejects with is answered here.
+    const fail = (error: unknown): void => {
+      // A body left unread (refused as too large) must not be taken for the next request.
+      if (!request.complete && !response.headersSent) response.setHeader('connection', 'close');
+      sendError(response, error);
+    };
+    try {
+      const done = route.handle(request, response, { path, query: new URLSearchParams(question === -1 ? '' : url.slice(question + 1)), principal });
+      if (done instanceof Promise) done.catch(fail);
+    } catch (error) {
+      fail(error);
     }
   };
   const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 65_000;
@@ -156,4 +176,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await gateway.close();
     },
   };
+}
+
+/** Finds a route by exact path and method (one Map lookup), else by the first prefix (`/v1/*`) that matches. */
+function createRouter(routes: readonly ServerRoute[]): (method: string, path: string) => ServerRoute | undefined {
+  const exact = new Map<string, ServerRoute[]>();
+  const prefixes: Array<{ prefix: string; route: ServerRoute }> = [];
+  for (const route of routes) {
+    if (route.path.endsWith('/*')) prefixes.push({ prefix: route.path.slice(0, -1), route });
+    else exact.set(route.path, [...(exact.get(route.path) ?? []), route]);
+  }
+  return (method, path) => {
+    const hit = exact.get(path)?.find((route) => route.method === '*' || route.method === method);
+    if (hit !== undefined) return hit;
+    // Prefixes in the order the planes gave them: `/v1/models/*` before the `/v1/*` that answers the rest.
+    for (const { prefix, route } of prefixes) if (path.startsWith(prefix) && (route.method === '*' || route.method === method)) return route;
+    return undefined;
+  };
+}
+
+/** The principal of an admin key; anything else is authentication_failed or permission_denied (saying why `denied`). */
+function authenticateAdmin(directory: KeyDirectory, authorization: string | undefined, denied: string): Principal {
+  const principal = directory.authenticate(authorization);
+  if (principal.key.role !== 'admin') throw new FabrikError('permission_denied', `the key ${principal.key.prefix}… is not an admin key; ${denied}`, { param: 'authorization' });
+  return principal;
 }

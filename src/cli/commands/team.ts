@@ -1,5 +1,5 @@
-import { checkTeamName } from '../../control/api-keys.ts';
-import { formatLimits, LIMIT_NAMES, LIMIT_OPTIONS, mergeLimits, type Limits } from '../../control/limits.ts';
+import { formatLimits, LIMIT_NAMES, LIMIT_OPTIONS, mergeLimits, type Limits, type LimitsPatch } from '../../control/limits.ts';
+import { changeTeam, createTeam } from '../../control/team-service.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { openFabrik } from '../../open-fabrik.ts';
 import { loadConfig } from '../../config/load-config.ts';
@@ -25,8 +25,8 @@ export function limitOptions(removable: boolean): Record<string, OptionSpec> {
 }
 
 /** Reads the quota options; a value of "none" becomes null (remove) when `removable`. */
-export function readLimitOptions(values: CommandInput['values'], removable: boolean): Partial<Record<keyof Limits, number | null>> {
-  const limits: Partial<Record<keyof Limits, number | null>> = {};
+export function readLimitOptions(values: CommandInput['values'], removable: boolean): LimitsPatch {
+  const limits: LimitsPatch = {};
   for (const name of LIMIT_NAMES) {
     const option = LIMIT_OPTIONS[name];
     const raw = values[option];
@@ -71,10 +71,10 @@ export const teamCreateCommand: Command = {
   options: { ...limitOptions(false), 'log-payloads': { type: 'boolean', description: 'keep prompts and responses of this team\'s requests' }, json: JSON_OPTION },
   positionals: [1, 1],
   async run({ positionals, values }) {
-    const name = checkTeamName(positionals[0] as string);
+    const name = positionals[0] as string;
     const limits = mergeLimits({}, readLimitOptions(values, false));
     return withControlStore(async (store, actor) => {
-      const team = await store.createTeam({ name, limits, logPayloads: values['log-payloads'] === true }, actor);
+      const team = await createTeam(store, { name, limits, logPayloads: values['log-payloads'] === true }, actor);
       if (values.json === true) printJson(team);
       else process.stdout.write(`team ${team.name} created (${team.id}); limits: ${formatLimits(team.limits)}\n`);
       return 0;
@@ -86,7 +86,7 @@ export const teamSetCommand: Command = {
   name: 'team set',
   summary: 'Change a team\'s quotas or payload logging.',
   usage: 'fabrik team set <name> [--rpm N|none] [--tpm N|none] [--tokens-per-day N|none] [--tokens-per-month N|none] [--concurrency N|none] [--budget AMOUNT|none] [--log-payloads true|false] [--json]',
-  description: 'Running gateways pick the change up within a second.',
+  description: 'A limit given is set, "none" removes it, one left out is kept (as PATCH /admin/teams/{team}). Running gateways pick the change up within a second.',
   options: { ...limitOptions(true), 'log-payloads': { type: 'string', description: 'true or false: keep prompts and responses' }, json: JSON_OPTION },
   positionals: [1, 1],
   async run({ positionals, values }) {
@@ -94,9 +94,7 @@ export const teamSetCommand: Command = {
     const patch = readLimitOptions(values, true);
     const logPayloads = readBooleanOption(values, 'log-payloads');
     return withControlStore(async (store, actor) => {
-      const current = await store.getTeam(name);
-      if (current === null) throw new FabrikError('not_found', `team "${name}" does not exist`, { param: 'name' });
-      const team = await store.updateTeam(name, { limits: mergeLimits(current.limits, patch), ...(logPayloads === undefined ? {} : { logPayloads }) }, actor);
+      const team = await changeTeam(store, name, { limits: patch, ...(logPayloads === undefined ? {} : { logPayloads }) }, actor);
       if (values.json === true) printJson(team);
       else process.stdout.write(`team ${team.name}: limits ${formatLimits(team.limits)}; payload logging ${team.logPayloads ? 'on' : 'off'}\n`);
       return 0;

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { HttpResponse } from '../../server/http-response.ts';
+import type { HttpResponse } from '../../shared/http-response.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { errorEvent, sendError } from '../../server/send-error.ts';
+import { errorEvent, sendError } from '../../shared/send-error.ts';
 import type { Exchange } from './exchange.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { GatewaySettings } from './gateway-settings.ts';

@@ -1,6 +1,6 @@
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
 import { HTTP_TOKEN, UNSAFE_HEADER_VALUE } from '../../shared/http-syntax.ts';
-import type { HttpResponse } from '../http-response.ts';
+import type { HttpResponse } from '../../shared/http-response.ts';
 
 /** The connection a FastResponse writes to. */
 export interface ResponseSink {

@@ -5,7 +5,29 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import type { ModelDefinition } from '../../gateway/core/model-definition.ts';
+import { runControlStoreSuite } from '../core/control-store.suite.ts';
 import { ENGINE_KEYS_FILE, openSqliteControlStore, type SqliteControlStoreOptions } from './sqlite-control-store.ts';
+
+// Two stores on one file are two connections, as two processes would have.
+runControlStoreSuite('sqlite', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'fabrik-control-suite-'));
+  const options: SqliteControlStoreOptions = { path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.local/audit/test', codeVersion: 'test' };
+  const store = openSqliteControlStore(options);
+  const others = [store];
+  t.after(async () => {
+    for (const opened of others) await opened.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  return {
+    store,
+    async openAnother() {
+      const other = openSqliteControlStore(options);
+      others.push(other);
+      return other;
+    },
+    auditSize: async () => store.audit.size(),
+  };
+});
 
 const SECRET = 'sk-engine-0123456789abcdef';
 const model = (name: string, apiKey?: string): ModelDefinition => ({

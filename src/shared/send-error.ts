@@ -1,5 +1,5 @@
 import type { HttpResponse } from './http-response.ts';
-import { FabrikError, toFabrikError } from '../shared/errors.ts';
+import { FabrikError, toFabrikError } from './errors.ts';
 
 /**
  * The one error → HTTP mapping: every error the server answers, whatever raised it, becomes a
