@@ -10,7 +10,7 @@ import { visible } from '../output.ts';
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run queued jobs (ingest, …) until stopped; start as many worker processes as you like.',
-  usage: 'fabrik worker [--kinds ingest] [--concurrency N] [--workers N] [--json]',
+  usage: 'fabrik worker [--kinds ingest] [--concurrency N] [--workers N] [--lease SECONDS] [--json]',
   description: 'Leases jobs from the store, heartbeats while they run, retries failures with backoff and dead-letters a job after its last attempt. '
     + 'A worker that dies loses nothing: its leases run out and another worker takes the jobs. '
     + '`fabrik ingest --queue` queues ingest jobs for workers; a worker elsewhere needs the same database and blob store. '
@@ -19,6 +19,7 @@ export const workerCommand: Command = {
     kinds: { type: 'string', description: 'run only these job kinds (comma-separated)', defaultText: 'every kind this build has a handler for' },
     concurrency: { type: 'string', description: 'jobs run at once', defaultText: 'twice the parser threads' },
     workers: { type: 'string', description: 'parser threads', defaultText: 'number of CPU cores (FABRIK_WORKERS)' },
+    lease: { type: 'string', description: 'seconds a job stays with this worker without a heartbeat: how soon another worker takes over the jobs of one that died', defaultText: '60' },
     json: { type: 'boolean', description: 'print each event as one JSON object per line on stdout' },
   },
   positionals: [0, 0],
@@ -27,6 +28,7 @@ export const workerCommand: Command = {
     const base = loadConfig();
     const config = { ...base, workers: integerOption(values, 'workers', base.workers, 1, 256) };
     const concurrency = integerOption(values, 'concurrency', config.workers * 2, 1, 256);
+    const leaseMs = integerOption(values, 'lease', 60, 1, 86_400) * 1000;
     const context = await openContext(config);
     const pool = createParsePool(config, Math.min(config.workers, concurrency));
     const available = createJobHandlers({ store: context.store, blobs: context.blobs, config, actor: context.actor, pool });
@@ -39,7 +41,7 @@ export const workerCommand: Command = {
       ? (event: JobWorkerEvent) => process.stdout.write(`${JSON.stringify(event)}\n`)
       : (event: JobWorkerEvent) => process.stdout.write(`${formatWorkerEvent(event, concurrency)}\n`);
     try {
-      await runJobWorker({ jobs: context.store.jobs, handlers, concurrency, signal: stop.signal, onEvent: print });
+      await runJobWorker({ jobs: context.store.jobs, handlers, concurrency, leaseMs, signal: stop.signal, onEvent: print });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

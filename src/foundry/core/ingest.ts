@@ -150,6 +150,9 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   return summary;
 }
 
+/** The lease of a foreground run's jobs (a worker's default is 60 s). */
+const FOREGROUND_LEASE_MS = 10_000;
+
 /**
  * Runs the queue here until no ingest job is left (the run's own, and any a `--queue` run or an
  * interrupted one left), as one more worker beside any `fabrik worker` processes; then reports
@@ -161,8 +164,10 @@ async function runOwnJobs(ids: readonly string[], pending: readonly IngestJobPay
     if (ours.delete(job.id)) finish(result, started);
   };
   const handler = createIngestJobHandler({ store: options.store, blobs: options.blobs, config: options.config, actor: options.actor, pool: options.pool, onResult });
-  // Two files in flight per parser thread keep the threads busy while the main thread writes.
-  await runJobWorker({ jobs: options.store.jobs, handlers: { [INGEST_JOB_KIND]: handler }, concurrency: Math.max(1, options.config.workers * 2), pollMs: 250, exitWhenIdle: true });
+  // Two files in flight per parser thread keep the threads busy while the main thread writes. A
+  // short lease: an interrupted `fabrik ingest` run again waits at most this long for the jobs the
+  // killed run held (heartbeats keep a long parse's lease).
+  await runJobWorker({ jobs: options.store.jobs, handlers: { [INGEST_JOB_KIND]: handler }, concurrency: Math.max(1, options.config.workers * 2), leaseMs: FOREGROUND_LEASE_MS, pollMs: 250, exitWhenIdle: true });
   // Jobs another worker ran (or that died there): their outcome is in the queue.
   for (const [id, path] of ours) {
     const job = await options.store.jobs.get(id);
