@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import type { FabrikConfig } from '../../config/fabrik-config.ts';
 import { FabrikError, toFabrikError } from '../../shared/errors.ts';
 import { createId } from '../../shared/ids.ts';
 import type { WorkerPool } from '../../shared/worker-pool.ts';
@@ -43,10 +42,18 @@ export interface IngestJobPayload {
 /** The store slices an ingest reads outside its per-file transactions, the transaction itself and the job queue. */
 export type IngestStore = SourceStore & BlobIndex & DocumentStore & Pick<FoundryStore, 'transaction' | 'jobs'>;
 
+/** The settings a job reads (FabrikConfig has them; core does not import the config layer). */
+export interface IngestJobSettings {
+  /** Largest file in bytes (FABRIK_MAX_FILE_BYTES). */
+  maxFileBytes: number;
+  /** Heap limit per parser thread (FABRIK_PARSE_MEMORY_MB). */
+  parseMemoryMb: number;
+}
+
 export interface IngestJobOptions {
   store: IngestStore;
   blobs: BlobStore;
-  config: FabrikConfig;
+  config: IngestJobSettings;
   actor: string;
   /** The parser threads (createParsePool). */
   pool: WorkerPool;
@@ -60,7 +67,7 @@ export function ingestDedupeKey(payload: IngestJobPayload): string {
 }
 
 /** The parse limits of a run, from the configuration. */
-export function parseLimits(config: FabrikConfig): ParseLimits {
+export function parseLimits(config: IngestJobSettings): ParseLimits {
   return { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes, maxMemoryBytes: config.parseMemoryMb * 1024 * 1024 };
 }
 
