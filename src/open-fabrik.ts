@@ -7,6 +7,7 @@ import { CODE_VERSION } from './shared/version.ts';
 import type { BlobStore } from './store/core/blob-store.ts';
 import type { ControlStore } from './store/core/control-store.ts';
 import type { FoundryStore } from './store/core/foundry-store.ts';
+import type { JobStore } from './store/core/job-store.ts';
 import { createFsBlobStore } from './store/blobs/fs-blob-store.ts';
 import { createPrivateDirectory } from './store/sqlite/sqlite-database.ts';
 
@@ -19,6 +20,11 @@ export interface Fabrik {
   /** Opened on first use; every store shares one audit log (the same tables, the same signing key). */
   foundry(): Promise<FoundryStore>;
   control(): Promise<ControlStore>;
+  /**
+   * The job queue, in the foundry's database and on its connections (opening the foundry store):
+   * a job completed inside a foundry transaction (`tx.jobs`) commits with its work.
+   */
+  jobs(): Promise<JobStore>;
   /** The audit log of the first store opened (opening the foundry store when none is). */
   audit(): Promise<AuditLog>;
   close(): Promise<void>;
@@ -62,6 +68,7 @@ export function openFabrik(config: FabrikConfig): Fabrik {
     blobs: createFsBlobStore(join(config.home, 'blobs')),
     foundry: () => (foundry ??= openFoundry()),
     control: () => (control ??= openControl()),
+    jobs: async () => (await (foundry ??= openFoundry())).jobs,
     async audit() {
       const opened = control !== undefined && foundry === undefined ? await control : await (foundry ??= openFoundry());
       return opened.audit;

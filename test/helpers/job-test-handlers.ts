@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobHandler } from '../../src/foundry/jobs/run-job-worker.ts';
+import type { JobHandler } from '../../src/foundry/core/run-job-worker.ts';
 import { FabrikError } from '../../src/shared/errors.ts';
 import type { JobStore } from '../../src/store/core/job-store.ts';
 

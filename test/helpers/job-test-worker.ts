@@ -5,7 +5,7 @@
  * JOB_TEST_HEARTBEAT_MS tune it.
  */
 import pg from 'pg';
-import { runJobWorker, type JobWorkerEvent } from '../../src/foundry/jobs/run-job-worker.ts';
+import { runJobWorker, type JobWorkerEvent } from '../../src/foundry/core/run-job-worker.ts';
 import type { JobStore } from '../../src/store/core/job-store.ts';
 import { createPostgresJobStore, migratePostgresJobs, poolDatabase } from '../../src/store/postgres/postgres-job-store.ts';
 import { openSqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.ts';

@@ -15,7 +15,10 @@ export const ingestCommand: Command = {
     'its source. A file that fails is recorded with its reason and the run goes on.',
     'A source under a re-ingested folder whose file is gone (removed or renamed) is marked deleted and',
     'left out of new dataset builds; `fabrik source list` shows sources and their state.',
-    'Exit status: 0 when every file was ingested, 2 when some failed, 1 on a usage error.',
+    'Each file that needs parsing becomes an `ingest` job in the store\'s queue; by default this command runs',
+    'the queue itself (with any jobs queued before) and returns when it is empty. With --queue it only stores',
+    'the bytes and queues the jobs, for `fabrik worker` processes to run.',
+    'Exit status: 0 when every file was ingested (or queued), 2 when some failed, 1 on a usage error.',
   ].join('\n'),
   options: {
     json: JSON_OPTION,
@@ -24,6 +27,7 @@ export const ingestCommand: Command = {
     memory: { type: 'string', description: 'heap limit per parser thread in MiB', defaultText: '1024 (FABRIK_PARSE_MEMORY_MB)' },
     'max-file-size': { type: 'string', description: 'largest file in bytes', defaultText: '268435456 (FABRIK_MAX_FILE_BYTES)' },
     'retry-failed': { type: 'boolean', description: 'parse again unchanged files whose last attempt failed' },
+    queue: { type: 'boolean', description: 'only store the files and queue their ingest jobs for `fabrik worker`; do not parse here' },
     rehash: { type: 'boolean', description: 'hash every file, not only those whose size or mtime changed: use it after cp -p, rsync -a or a restore (they keep mtimes)' },
   },
   positionals: [1, Infinity],
@@ -47,6 +51,7 @@ export const ingestCommand: Command = {
         actor: context.actor,
         retryFailed: values['retry-failed'] === true,
         rehash: values.rehash === true,
+        queue: values.queue === true,
         onStart: (total) => progress.start(total),
         onProgress: (done, _total, result) => progress.update(done, result.path),
       });
@@ -70,6 +75,7 @@ export function formatIngestSummary(summary: IngestSummary): string {
     `elements   ${summary.elements}`,
     `time       ${(summary.durationMs / 1000).toFixed(2)} s`,
   ];
+  if (summary.queued > 0) lines.push(`queued     ${summary.queued} ingest job${summary.queued === 1 ? '' : 's'} (\`fabrik worker\` runs them; \`fabrik jobs stats\` counts them)`);
   if (summary.failed > 0) {
     lines.push(`failures   ${Object.entries(summary.failuresByReason).map(([code, count]) => `${code}: ${count}`).join(', ')}`);
     for (const failure of summary.failures) lines.push(`  ✗ ${visible(failure.path)}\n    ${failure.code}: ${visible(failure.message)}`);

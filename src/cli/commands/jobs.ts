@@ -1,35 +1,17 @@
-import { join } from 'node:path';
 import { loadConfig } from '../../config/load-config.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { JOB_STATES, type JobRecord, type JobState, type JobStore } from '../../store/core/job-store.ts';
-import { createPrivateDirectory } from '../../store/sqlite/sqlite-database.ts';
-import { openSqliteJobStore } from '../../store/sqlite/sqlite-job-store.ts';
+import { openFabrik } from '../../open-fabrik.ts';
 import { integerOption, JSON_OPTION, stringOption, type Command } from '../command.ts';
 import { printJson, table } from '../output.ts';
 
-/**
- * Opens the job queue the way the other commands open their stores: PostgreSQL when
- * FABRIK_DATABASE_URL is set (the driver loaded only then), else the SQLite file in $FABRIK_HOME.
- * A local opener until the composition root (openFabrik) picks the job store with the others.
- */
-export async function openCliJobStore(): Promise<JobStore> {
-  const url = process.env.FABRIK_DATABASE_URL;
-  if (url !== undefined && url !== '') {
-    const { openPostgresJobStore } = await import('../../store/postgres/postgres-job-store.ts');
-    return openPostgresJobStore(url);
-  }
-  const config = loadConfig();
-  createPrivateDirectory(config.home);
-  return openSqliteJobStore({ path: join(config.home, 'fabrik.db') });
-}
-
-/** Runs `work` with the job store open, and closes it after. */
+/** Runs `work` with the job queue open (the store the configuration names, through openFabrik), and closes it after. */
 export async function withJobStore<T>(work: (jobs: JobStore) => Promise<T>): Promise<T> {
-  const jobs = await openCliJobStore();
+  const fabrik = openFabrik(loadConfig());
   try {
-    return await work(jobs);
+    return await work(await fabrik.jobs());
   } finally {
-    await jobs.close();
+    await fabrik.close();
   }
 }
 

@@ -1,34 +1,32 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FabrikConfig } from '../../config/fabrik-config.ts';
-import { FabrikError, toFabrikError } from '../../shared/errors.ts';
+import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
-import { createId } from '../../shared/ids.ts';
 import { WorkerPool } from '../../shared/worker-pool.ts';
 import { CHANNELS } from '../../shared/channels.ts';
 import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
-import type { BlobIndex, DocumentStore, FoundryStore, FoundryTransaction, SourceStore } from '../../store/core/foundry-store.ts';
-import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
-import { CURRENT_PARSER_VERSIONS, parserVersionFor } from '../parsers/parser-version.ts';
+import type { BlobIndex, DocumentStore, FoundryStore, SourceStore } from '../../store/core/foundry-store.ts';
+import type { JobRecord } from '../../store/core/job-store.ts';
+import type { SourceVersionRecord } from '../../store/core/records.ts';
 import { findCurrentDocument } from './find-current-document.ts';
 import { fileAccessError } from './file-access-error.ts';
-import { publishStageEnd, writeStageOutput, type StageOutput } from './stage.ts';
-import { DEFAULT_PARSE_LIMITS, type ParsedDocument, type ParseLimits } from './parsed-document.ts';
+import {
+  createIngestJobHandler,
+  fileResultOf,
+  ingestDedupeKey,
+  INGEST_JOB_KIND,
+  recordIngestFailure,
+  renameFile,
+  type FileResult,
+  type IngestJobPayload,
+  type IngestStore,
+} from './ingest-job.ts';
+import { runJobWorker } from './run-job-worker.ts';
 import { walkFiles, type WalkNote } from './walk-files.ts';
 
-export type FileOutcome = 'ingested' | 'new-version' | 'unchanged' | 'failed';
-
-export interface FileResult {
-  path: string;
-  outcome: FileOutcome;
-  sha256: string | null;
-  documentId: string | null;
-  versionId: string | null;
-  pages: number;
-  elements: number;
-  error?: { code: string; message: string };
-}
+export type { FileOutcome, FileResult, IngestStore } from './ingest-job.ts';
 
 export interface IngestSummary {
   files: number;
@@ -36,6 +34,8 @@ export interface IngestSummary {
   newVersions: number;
   unchanged: number;
   failed: number;
+  /** Files left as queued `ingest` jobs for `fabrik worker` processes (`queue: true`); 0 in a foreground run. */
+  queued: number;
   documents: number;
   pages: number;
   elements: number;
@@ -46,9 +46,6 @@ export interface IngestSummary {
   deleted: Array<{ sourceId: string; path: string }>;
   durationMs: number;
 }
-
-/** The store slices an ingest reads outside its per-file transactions, and the transaction itself. */
-export type IngestStore = SourceStore & BlobIndex & DocumentStore & Pick<FoundryStore, 'transaction'>;
 
 export interface IngestOptions {
   store: IngestStore;
@@ -61,6 +58,8 @@ export interface IngestOptions {
   retryFailed?: boolean;
   /** Hash every file instead of trusting an unchanged size and modification time. */
   rehash?: boolean;
+  /** Only store the files' bytes and queue their `ingest` jobs, for `fabrik worker` processes to run; do not run them here. */
+  queue?: boolean;
   onProgress?: (done: number, total: number, result: FileResult) => void;
   /** Called once the file list is known. */
   onStart?: (total: number) => void;
@@ -78,9 +77,11 @@ export function createParsePool(config: FabrikConfig, size = config.workers): Wo
 }
 
 /**
- * Ingests files and folders: stores each file's bytes once by SHA-256, parses new content in
- * worker threads, and records source versions, documents, elements, lineage and audit entries,
- * one transaction per file. A file that fails is recorded and the run goes on.
+ * Ingests files and folders: stores each file's bytes once by SHA-256 and queues one `ingest` job
+ * per file whose content or path is new, then runs those jobs here, parsing in worker threads and
+ * recording source versions, documents, elements, lineage and audit entries with each job's
+ * completion, one transaction per file (`queue: true` leaves them to `fabrik worker` processes).
+ * A file that fails is recorded and the run goes on.
  */
 export async function ingestPaths(paths: readonly string[], options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
@@ -104,43 +105,78 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   walk.files.sort((a, b) => (sizes.get(b.path) ?? 0) - (sizes.get(a.path) ?? 0));
   const total = walk.files.length + walk.failures.length;
   options.onStart?.(total);
-  const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes, maxMemoryBytes: config.parseMemoryMb * 1024 * 1024 };
-  const pool = options.pool ?? createParsePool(config, Math.min(config.workers, Math.max(1, walk.files.length)));
   const summary: IngestSummary = {
-    files: total, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,
+    files: total, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, queued: 0, documents: 0, pages: 0, elements: 0,
     failuresByReason: {}, failures: [], skipped: walk.notes, deleted: [], durationMs: 0,
   };
-  const context: FileContext = { ...options, pool, limits, parses: new Map() };
   let done = 0;
-  let next = 0;
   const finish = (result: FileResult, fileStarted: number): void => {
     if (CHANNELS.ingestFile.hasSubscribers) CHANNELS.ingestFile.publish({ ...result, durationMs: performance.now() - fileStarted });
     tally(summary, result);
     done += 1;
     options.onProgress?.(done, total, result);
   };
-  const run = async (): Promise<void> => {
-    while (next < walk.files.length) {
-      const file = walk.files[next++];
-      if (file === undefined) break;
-      const fileStarted = performance.now();
-      finish(await ingestFile(file.path, context), fileStarted);
-    }
-  };
+  let pool: WorkerPool | undefined;
   try {
     for (const failure of walk.failures) {
-      finish(await fail(context, { path: failure.path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 }, failure.error), performance.now());
+      finish(await recordIngestFailure(store, options.actor, { path: failure.path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 }, failure.error), performance.now());
     }
-    // Two files in flight per worker keep the workers busy while the main thread hashes and writes.
-    // ingestFile never throws, so one file's fault cannot close the pool under the others.
-    await Promise.all(Array.from({ length: Math.max(1, config.workers * 2) }, run));
+    // Hash and store the files (a few at a time: reading overlaps hashing); settled ones finish here.
+    const pending: IngestJobPayload[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.max(2, Math.min(8, config.workers * 2)) }, async () => {
+      while (next < walk.files.length) {
+        const file = walk.files[next++];
+        if (file === undefined) break;
+        const fileStarted = performance.now();
+        const prepared = await prepareFile(file.path, options);
+        if ('payload' in prepared) pending.push(prepared.payload);
+        else finish(prepared.result, fileStarted);
+      }
+    }));
+    pending.sort((a, b) => b.size - a.size);
+    const ids = pending.length === 0 ? [] : await store.jobs.enqueue(pending.map((payload) => ({ kind: INGEST_JOB_KIND, payload: { ...payload }, dedupeKey: ingestDedupeKey(payload) })));
+    if (options.queue === true) summary.queued = ids.length;
+    else if (ids.length > 0) {
+      pool = options.pool ?? createParsePool(config, Math.min(config.workers, Math.max(1, ids.length)));
+      await runOwnJobs(ids, pending, { ...options, pool }, finish);
+    }
     summary.deleted = await settleSources(store, walk.roots, walked, options.actor);
   } finally {
-    if (options.pool === undefined) await pool.close();
+    if (options.pool === undefined) await pool?.close();
     await options.audit.checkpoint();
   }
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
+}
+
+/** The lease of a foreground run's jobs (a worker's default is 60 s). */
+const FOREGROUND_LEASE_MS = 10_000;
+
+/**
+ * Runs the queue here until no ingest job is left (the run's own, and any a `--queue` run or an
+ * interrupted one left), as one more worker beside any `fabrik worker` processes; then reports
+ * the run's own files, whoever ran them.
+ */
+async function runOwnJobs(ids: readonly string[], pending: readonly IngestJobPayload[], options: IngestOptions & { pool: WorkerPool }, finish: (result: FileResult, started: number) => void): Promise<void> {
+  const ours = new Map(ids.map((id, index) => [id, pending[index]?.path ?? '']));
+  const onResult = (job: JobRecord, result: FileResult, started: number): void => {
+    if (ours.delete(job.id)) finish(result, started);
+  };
+  const handler = createIngestJobHandler({ store: options.store, blobs: options.blobs, config: options.config, actor: options.actor, pool: options.pool, onResult });
+  // Two files in flight per parser thread keep the threads busy while the main thread writes. A
+  // short lease: an interrupted `fabrik ingest` run again waits at most this long for the jobs the
+  // killed run held (heartbeats keep a long parse's lease).
+  await runJobWorker({ jobs: options.store.jobs, handlers: { [INGEST_JOB_KIND]: handler }, concurrency: Math.max(1, options.config.workers * 2), leaseMs: FOREGROUND_LEASE_MS, pollMs: 250, exitWhenIdle: true });
+  // Jobs another worker ran (or that died there): their outcome is in the queue.
+  for (const [id, path] of ours) {
+    const job = await options.store.jobs.get(id);
+    const base: FileResult = { path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 };
+    const result = job?.state === 'done' ? fileResultOf(job.result, path) : null;
+    const error = job === null ? 'internal: the job is gone from the queue' : job.lastError ?? `internal: the job ended ${job.state}`;
+    const split = error.indexOf(': ');
+    finish(result ?? { ...base, error: { code: split > 0 ? error.slice(0, split) : 'internal', message: split > 0 ? error.slice(split + 2) : error } }, performance.now());
+  }
 }
 
 /**
@@ -186,185 +222,68 @@ function tally(summary: IngestSummary, result: FileResult): void {
   summary.elements += result.elements;
 }
 
-interface FileContext extends IngestOptions {
-  pool: WorkerPool;
-  limits: ParseLimits;
-  /** Parses in flight by SHA-256: two paths with one content in one run parse it once. */
-  /** Parses in flight by sha256, with the name of the file that started each. */
-  parses: Map<string, { promise: Promise<ParsedDocument>; fileName: string }>;
-}
+/** A file's result when the walk settles it (unchanged, unreadable, a remembered failure), else its job, its bytes stored. */
+type Prepared = { result: FileResult } | { payload: IngestJobPayload };
 
-/** Ingests one file; never throws: anything unexpected becomes an `internal` failure naming the file and the step. */
-async function ingestFile(path: string, context: FileContext): Promise<FileResult> {
+/** Stats, looks up, reads, hashes and stores one file; never throws: anything unexpected becomes an `internal` failure naming the file and the step. */
+async function prepareFile(path: string, options: IngestOptions): Promise<Prepared> {
   const step = { name: 'stat' };
   const base: FileResult = { path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 };
+  const failed = async (error: FabrikError): Promise<Prepared> => ({ result: await recordIngestFailure(options.store, options.actor, base, error) });
   try {
-    return await ingestFileSteps(path, context, base, step);
+    return await prepareSteps(path, options, base, step, failed);
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
     const failure = error instanceof FabrikError && error.code !== 'internal'
       ? error
       : new FabrikError('internal', `${path}: ${step.name} failed: ${cause}`, { param: path, cause: error });
     try {
-      return await fail(context, base, failure);
+      return await failed(failure);
     } catch {
       // The store itself failed: report the file without recording it.
-      return { ...base, outcome: 'failed', error: { code: failure.code, message: failure.message } };
+      return { result: { ...base, outcome: 'failed', error: { code: failure.code, message: failure.message } } };
     }
   }
 }
 
-async function ingestFileSteps(path: string, context: FileContext, base: FileResult, step: { name: string }): Promise<FileResult> {
-  const started = performance.now();
-  const { store } = context;
+async function prepareSteps(path: string, options: IngestOptions, base: FileResult, step: { name: string }, failed: (error: FabrikError) => Promise<Prepared>): Promise<Prepared> {
+  const { store } = options;
   let info;
   try {
     info = await stat(path);
   } catch (error) {
-    return fail(context, base, fileAccessError(path, error));
+    return failed(fileAccessError(path, error));
   }
   step.name = 'looking up the source';
   const source = await store.findSourceByPath(path);
   const latest = source === null ? null : await store.latestVersion(source.id);
   // The quick path: same size and modification time as the version we already have (a deleted
   // source that reappears, or --rehash, goes the long way).
-  const quick = context.rehash !== true && source?.state === 'live';
+  const quick = options.rehash !== true && source?.state === 'live';
   if (quick && latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
-    const known = await settled(store, latest, context.retryFailed === true);
-    if (known !== null) return known;
+    const known = await settled(store, latest, options.retryFailed === true);
+    if (known !== null) return { result: known };
   }
-  if (info.size > context.config.maxFileBytes) {
-    return fail(context, base, new FabrikError('file_too_large', `${path}: ${info.size} bytes is over the limit of ${context.config.maxFileBytes} (FABRIK_MAX_FILE_BYTES)`, { param: path }));
+  if (info.size > options.config.maxFileBytes) {
+    return failed(new FabrikError('file_too_large', `${path}: ${info.size} bytes is over the limit of ${options.config.maxFileBytes} (FABRIK_MAX_FILE_BYTES)`, { param: path }));
   }
   step.name = 'reading';
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (error) {
-    return fail(context, base, fileAccessError(path, error));
+    return failed(fileAccessError(path, error));
   }
   step.name = 'hashing';
   const sha256 = sha256Hex(bytes);
   base.sha256 = sha256;
   if (source?.state === 'live' && latest !== null && latest.sha256 === sha256) {
-    const known = await settled(store, latest, context.retryFailed === true);
-    if (known !== null) return known;
+    const known = await settled(store, latest, options.retryFailed === true);
+    if (known !== null) return { result: known };
   }
   step.name = 'storing the blob';
-  await context.blobs.put(sha256, bytes);
-  // Content that `source forget` erased, ingested again (from another path): a fresh ingest that
-  // parses it again, not a link to the blanked document.
-  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await findCurrentDocument(store, sha256) : null;
-  let parsed: ParsedDocument | null = null;
-  let failure: FabrikError | null = null;
-  if (existing === null) {
-    step.name = 'parsing';
-    // The first path with this content starts the parse; another path with the same bytes waits for it.
-    let parse = context.parses.get(sha256);
-    if (parse === undefined) {
-      const copy = bytes.slice();
-      const promise = context.pool.run<ParsedDocument>({ bytes: copy, fileName: basename(path), limits: context.limits }, [copy.buffer as ArrayBuffer], path);
-      parse = { promise, fileName: basename(path) };
-      context.parses.set(sha256, parse);
-      const forget = (): void => void context.parses.delete(sha256);
-      promise.then(forget, forget);
-    }
-    try {
-      parsed = await parse.promise;
-    } catch (error) {
-      failure = toFabrikError(error, 'parse_failed');
-      // The parser named the file that started the parse; this path shares its bytes, not its name.
-      if (parse.fileName !== basename(path)) failure = new FabrikError(failure.code, renameFile(failure.message, parse.fileName, basename(path)), { param: path, cause: error });
-      if (failure.code === 'internal') failure = new FabrikError('internal', `${path}: parsing failed: ${failure.message}`, { param: path, cause: error });
-    }
-  }
-  step.name = 'recording the document';
-  const now = new Date().toISOString();
-  const recorded: { parse: StageOutput<DocumentRecord> | null } = { parse: null };
-  const result = await store.transaction((tx) => recordFile(tx, context, { path, base, info, bytes, sha256, existing, parsed, failure, now }, recorded));
-  if (recorded.parse !== null) publishStageEnd({ name: PARSE_STAGE, version: recorded.parse.record.parserVersion }, recorded.parse, started);
-  return result;
-}
-
-/** The audit action and stage-end name of a parse; the parse itself runs in the worker pool. */
-const PARSE_STAGE = 'document.parse';
-
-/** What one file's transaction records, read and parsed before it starts. */
-interface FileRecording {
-  path: string;
-  base: FileResult;
-  info: { mtimeMs: number };
-  bytes: Uint8Array;
-  sha256: string;
-  /** The document found for this content before parsing (null when it was parsed now, or erased). */
-  existing: DocumentRecord | null;
-  parsed: ParsedDocument | null;
-  failure: FabrikError | null;
-  now: string;
-}
-
-/** One file's writes, all in the caller's transaction: blob, source, version, document or failure, their lineage edges and audit entries. */
-async function recordFile(tx: FoundryTransaction, context: FileContext, file: FileRecording, recorded: { parse: StageOutput<DocumentRecord> | null }): Promise<FileResult> {
-  const { path, base, info, bytes, sha256, existing, parsed, failure, now } = file;
-  // Looked up again inside the transaction: another path (or process) may have written them since.
-  const erasedAt = (await tx.getBlob(sha256))?.erasedAt ?? null;
-  const found = erasedAt === null ? await findCurrentDocument(tx, sha256) : null;
-  const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
-  await tx.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
-  const known = await tx.findSourceByPath(path);
-  let sourceId = known?.id;
-  if (sourceId === undefined) {
-    sourceId = createId('source', path);
-    await tx.insertSource({ id: sourceId, path, createdAt: now });
-  } else if (known?.state === 'deleted') {
-    await tx.setSourceState(sourceId, 'live', now);
-    await tx.audit.append({ actor: context.actor, action: 'source.restore', subjects: [sourceId], options: { path, reason: 'found again by ingest' } });
-  }
-  const current = await tx.latestVersion(sourceId);
-  let version: SourceVersionRecord;
-  let outcome: FileOutcome;
-  if (current !== null && current.sha256 === sha256) {
-    version = current;
-    outcome = 'unchanged';
-  } else {
-    const number = (current?.version ?? 0) + 1;
-    version = { id: createId('version', sourceId, number, sha256), sourceId, path, version: number, sha256, size: bytes.byteLength, mtimeMs: Math.trunc(info.mtimeMs), createdAt: now };
-    await tx.insertVersion(version);
-    await tx.addEdge({ parent: sourceId, child: version.id, relation: 'version' });
-    await tx.addEdge({ parent: version.id, child: `sha256:${sha256}`, relation: 'content' });
-    await tx.audit.append({ actor: context.actor, action: 'source.ingest', subjects: [sourceId, version.id, `sha256:${sha256}`], options: { path, version: number, size: bytes.byteLength } });
-    outcome = current === null ? 'ingested' : 'new-version';
-  }
-  const result: FileResult = { ...base, versionId: version.id, outcome };
-  // A failed parse of erased content leaves it erased: the blanked document is not brought back.
-  if (failure !== null && found === null) {
-    await tx.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
-    await tx.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: CURRENT_PARSER_VERSIONS.join(',') } });
-    return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
-  }
-  let document = found;
-  if (document === null && parsed !== null) {
-    const made = toDocumentRecord(sha256, parsed, now);
-    const elements = toElementRecords(made.id, parsed);
-    // Erased content keeps its ids: the blanked row and its elements take the new parse.
-    const replace = erasedAt !== null && (await tx.getDocument(made.id)) !== null;
-    const again = erasedAt === null ? {} : { afterErasure: erasedAt };
-    recorded.parse = {
-      record: made,
-      subject: made.id,
-      write: (handle) => (replace ? handle.replaceDocument(made, elements) : handle.insertDocument(made, elements)),
-      parents: [{ id: `sha256:${sha256}`, relation: 'parse' }],
-      subjects: [`sha256:${sha256}`, made.id],
-      options: { path, mediaType: made.mediaType, parserVersion: made.parserVersion, pages: made.pageCount, elements: made.elementCount, ...again },
-      figures: { pages: made.pageCount, elements: made.elementCount },
-    };
-    await writeStageOutput(tx, { name: PARSE_STAGE }, recorded.parse, context.actor);
-    document = made;
-  }
-  if (document === null) throw new FabrikError('internal', `${path}: neither a document nor a failure was produced`);
-  if (erasedAt !== null) await tx.restoreBlob(sha256);
-  if (outcome === 'unchanged' && (existing === null || known?.state === 'deleted')) outcome = 'ingested';
-  return { ...result, outcome, documentId: document.id, pages: document.pageCount, elements: document.elementCount };
+  await options.blobs.put(sha256, bytes);
+  return { payload: { path, sha256, size: bytes.byteLength, mtimeMs: Math.trunc(info.mtimeMs) } };
 }
 
 /** The result for content we already settled: its document, or its remembered failure. */
@@ -380,52 +299,4 @@ async function settled(store: BlobIndex & DocumentStore, version: SourceVersionR
   if (failure === null || failure.code === 'internal') return null;
   const message = renameFile(failure.message, basename(failure.path), basename(version.path));
   return { ...base, outcome: 'failed', documentId: null, pages: 0, elements: 0, error: { code: failure.code, message: `${message} (unchanged since it failed; --retry-failed parses it again)` } };
-}
-
-/** A parser's message (it starts with the file name) about another file with the same bytes. */
-function renameFile(message: string, from: string, to: string): string {
-  return from !== to && message.startsWith(from) ? `${to}${message.slice(from.length)}` : message;
-}
-
-async function fail(context: FileContext, base: FileResult, error: FabrikError): Promise<FileResult> {
-  const now = new Date().toISOString();
-  await context.store.transaction(async (tx) => {
-    await tx.recordFailure({ path: base.path, sha256: base.sha256, code: error.code, message: error.message, createdAt: now });
-    await tx.audit.append({ actor: context.actor, action: 'source.ingest-failed', subjects: base.sha256 === null ? [] : [`sha256:${base.sha256}`], options: { path: base.path, code: error.code, message: error.message } });
-  });
-  return { ...base, outcome: 'failed', error: { code: error.code, message: error.message } };
-}
-
-function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string): DocumentRecord {
-  // The worker stamps the version of the parser that ran; the table says it for the main thread.
-  const parserVersion = String(parsed.metadata.parserVersion ?? parserVersionFor(parsed.mediaType));
-  return {
-    id: createId('document', sha256, parserVersion),
-    sha256,
-    parserVersion,
-    mediaType: parsed.mediaType,
-    title: parsed.title,
-    pageCount: parsed.pageCount,
-    elementCount: parsed.elements.length,
-    text: parsed.text,
-    warnings: parsed.warnings,
-    metadata: parsed.metadata,
-    createdAt,
-  };
-}
-
-function toElementRecords(documentId: string, parsed: ParsedDocument): ElementRecord[] {
-  return parsed.elements.map((element, ordinal) => ({
-    id: createId('element', documentId, ordinal),
-    documentId,
-    ordinal,
-    kind: element.kind,
-    text: element.text,
-    page: element.page,
-    bbox: element.bbox ?? null,
-    span: element.span,
-    sourceSpan: element.sourceSpan ?? null,
-    level: element.level ?? null,
-    attributes: element.attributes ?? null,
-  }));
 }

@@ -1,10 +1,16 @@
-import type { JobHandler } from './run-job-worker.ts';
+import { createIngestJobHandler, INGEST_JOB_KIND, type IngestJobOptions } from '../core/ingest-job.ts';
+import type { JobHandler } from '../core/run-job-worker.ts';
+
+/** What the handlers work with: the stores, the configuration, who they act as and the parser threads. */
+export type JobHandlerOptions = Omit<IngestJobOptions, 'onResult'>;
 
 /**
- * The job kinds a `fabrik worker` process can run, by kind. Empty until ingest is converted to the
- * async store: its handler (`ingest`, one file per job, dedupe key = the path, the file's writes
- * and the job's completion in one store transaction) is registered here then, and recipes after it.
+ * The job kinds a `fabrik worker` process can run, by kind: `ingest` (one file per job, its
+ * records and the job's completion in one store transaction), and recipes after it.
  */
-export function createJobHandlers(): Record<string, JobHandler> {
-  return {};
+export function createJobHandlers(options: JobHandlerOptions): Record<string, JobHandler> {
+  return { [INGEST_JOB_KIND]: createIngestJobHandler(options) };
 }
+
+/** The kinds createJobHandlers registers, for checking `--kinds` before anything is opened. */
+export const JOB_KINDS: readonly string[] = [INGEST_JOB_KIND];

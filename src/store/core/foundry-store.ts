@@ -1,4 +1,5 @@
 import type { AuditAppender } from './audit-store.ts';
+import type { JobStore } from './job-store.ts';
 import type {
   BlobRecord,
   ChunkRecord,
@@ -124,6 +125,8 @@ export interface LineageStore {
 /** Every foundry slice, as one transaction sees it, with an audit appender bound to the same transaction. */
 export interface FoundryTransaction extends SourceStore, BlobIndex, DocumentStore, DatasetStore, LineageStore {
   readonly audit: AuditAppender;
+  /** The job queue bound to this transaction: a job completed through it commits or rolls back with the work it recorded. */
+  readonly jobs: JobStore;
 }
 
 /**
@@ -134,6 +137,8 @@ export interface FoundryTransaction extends SourceStore, BlobIndex, DocumentStor
  * transaction). Consumers take the slices they use (`SourceStore & LineageStore`, …).
  */
 export interface FoundryStore extends SourceStore, BlobIndex, DocumentStore, DatasetStore, LineageStore {
+  /** The job queue in the same database (ingest, later recipes); closed with the store. */
+  readonly jobs: JobStore;
   /**
    * Runs `work` in one write transaction and commits when its promise resolves (rolls back when it
    * rejects). Use only `tx` inside: calls on the store itself run outside the transaction.

@@ -18,6 +18,7 @@ import type {
   SourceVersionRecord,
 } from '../core/records.ts';
 import { createPostgresAuditStore } from './postgres-audit-store.ts';
+import { createPostgresJobStore, migratePostgresJobs, type PostgresJobStore } from './postgres-job-store.ts';
 import { AUDIT_APPEND_LOCK, LOCK_CLASS, PostgresDatabase, type PostgresOpenOptions, type PostgresQueryable, type PostgresTransaction, type Row } from './postgres-database.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 
@@ -32,6 +33,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   try {
     await db.connect();
     await migratePostgres(db);
+    await migratePostgresJobs(db);
     const audit = openAuditLog(createPostgresAuditStore(db), {
       keyDir: options.keyDir,
       origin: options.origin,
@@ -405,6 +407,8 @@ class FoundryQueries {
 
 class PostgresStore extends FoundryQueries implements FoundryStore {
   readonly audit: AuditLog;
+  /** The queue on the same pool; a foundry transaction binds it to its connection (see createTransaction). */
+  readonly jobs: PostgresJobStore;
   readonly #db: PostgresDatabase;
 
   constructor(db: PostgresDatabase, audit: AuditLog) {
@@ -412,10 +416,11 @@ class PostgresStore extends FoundryQueries implements FoundryStore {
     super(db, (work) => db.transaction((tx) => work(boundQueries(tx)), { retry: true }));
     this.#db = db;
     this.audit = audit;
+    this.jobs = createPostgresJobStore(db);
   }
 
   transaction<T>(work: (tx: FoundryTransaction) => Promise<T>): Promise<T> {
-    return this.#db.transaction((connection) => work(createTransaction(connection, this.audit)), { prelude: WRITE_LOCK, exclusive: true });
+    return this.#db.transaction((connection) => work(createTransaction(connection, this.audit, this.jobs)), { prelude: WRITE_LOCK, exclusive: true });
   }
 
   close(): Promise<void> {
@@ -423,9 +428,9 @@ class PostgresStore extends FoundryQueries implements FoundryStore {
   }
 }
 
-/** The transaction handle: every slice over one connection, and the audit log bound to it. */
-function createTransaction(connection: PostgresTransaction, audit: AuditLog): FoundryTransaction {
-  return Object.assign(boundQueries(connection), { audit: audit.bind(createPostgresAuditStore(connection)) }) as unknown as FoundryTransaction;
+/** The transaction handle: every slice over one connection, and the audit log and the job queue bound to it. */
+function createTransaction(connection: PostgresTransaction, audit: AuditLog, jobs: PostgresJobStore): FoundryTransaction {
+  return Object.assign(boundQueries(connection), { audit: audit.bind(createPostgresAuditStore(connection)), jobs: jobs.bind(connection) }) as unknown as FoundryTransaction;
 }
 
 /** Queries over one transaction: their writes run in it. */

@@ -1,5 +1,7 @@
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { AuditAppender } from '../core/audit-store.ts';
+import type { JobStore } from '../core/job-store.ts';
+import { createSqliteJobStore } from './sqlite-job-store.ts';
 import type {
   BlobIndex,
   CurrentDocument,
@@ -38,7 +40,8 @@ type Row = Record<string, unknown>;
 /** Opens (creating on demand) the embedded store: one SQLite file in WAL mode. */
 export function openSqliteStore(options: SqliteStoreOptions): FoundryStore & { readonly audit: AuditLog } {
   const { sql, audit } = openSqliteDatabase(options, 'store', migrate);
-  return new SqliteStore(sql, audit);
+  // The queue shares the connection: a job completed inside a foundry transaction joins it.
+  return new SqliteStore(sql, audit, createSqliteJobStore(sql));
 }
 
 /**
@@ -362,17 +365,19 @@ class SqliteSlices implements SourceStore, BlobIndex, DocumentStore, DatasetStor
 
 class SqliteStore extends SqliteSlices implements FoundryStore {
   readonly audit: AuditLog;
+  readonly jobs: JobStore;
   readonly #sql: SqliteDatabase;
 
-  constructor(sql: SqliteDatabase, audit: AuditLog) {
+  constructor(sql: SqliteDatabase, audit: AuditLog, jobs: JobStore) {
     super(sql, (work) => sql.transaction(async () => work()));
     this.#sql = sql;
     this.audit = audit;
+    this.jobs = jobs;
   }
 
   async transaction<T>(work: (tx: FoundryTransaction) => Promise<T>): Promise<T> {
     return this.#sql.transaction(async () => {
-      const tx = new SqliteTransaction(this.#sql, this.audit);
+      const tx = new SqliteTransaction(this.#sql, this.audit, this.jobs);
       try {
         return await work(tx);
       } finally {
@@ -412,15 +417,18 @@ class SqliteStore extends SqliteSlices implements FoundryStore {
 /** The handle `transaction` passes to its work: writes join the open transaction; the audit log's appends join it too (one connection). */
 class SqliteTransaction extends SqliteSlices implements FoundryTransaction {
   readonly audit: AuditAppender;
+  /** The store's own queue: on this connection its writes join the open transaction. */
+  readonly jobs: JobStore;
   #open = true;
 
-  constructor(sql: SqliteDatabase, audit: AuditAppender) {
+  constructor(sql: SqliteDatabase, audit: AuditAppender, jobs: JobStore) {
     super(sql, async (work) => {
       // A write after the commit would run on its own, outside any transaction: a caller's bug.
       if (!this.#open) throw new Error('programming error: a foundry transaction handle was used after its transaction ended');
       return work();
     });
     this.audit = audit;
+    this.jobs = jobs;
   }
 
   /** Called when the transaction commits or rolls back. */
