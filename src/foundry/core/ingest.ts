@@ -1,6 +1,5 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FabrikConfig } from '../../config/fabrik-config.ts';
 import { FabrikError, toFabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { createId } from '../../shared/ids.ts';
@@ -10,7 +9,8 @@ import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { BlobIndex, DocumentStore, FoundryStore, FoundryTransaction, SourceStore } from '../../store/core/foundry-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
-import { CURRENT_PARSER_VERSIONS, parserVersionFor } from '../parsers/parser-version.ts';
+import type { IngestSettings } from './ingest-settings.ts';
+import type { ParserCatalog } from './parser-catalog.ts';
 import { findCurrentDocument } from './find-current-document.ts';
 import { fileAccessError } from './file-access-error.ts';
 import { publishStageEnd, writeStageOutput, type StageOutput } from './stage.ts';
@@ -55,7 +55,9 @@ export interface IngestOptions {
   /** The log the per-file transactions append to: a checkpoint is signed when the run ends. */
   audit: Pick<AuditLog, 'checkpoint'>;
   blobs: BlobStore;
-  config: FabrikConfig;
+  config: IngestSettings;
+  /** The parsers: their current versions and the worker-thread entry that runs them (parsers/parser-catalog.ts). */
+  parsers: ParserCatalog;
   actor: string;
   /** Parse again files whose last attempt failed, even when unchanged. */
   retryFailed?: boolean;
@@ -69,8 +71,8 @@ export interface IngestOptions {
 }
 
 /** The pool of parser threads, with the configured time and heap limits per file. */
-export function createParsePool(config: FabrikConfig, size = config.workers): WorkerPool {
-  return new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
+export function createParsePool(config: IngestSettings, parsers: Pick<ParserCatalog, 'workerUrl'>, size = config.workers): WorkerPool {
+  return new WorkerPool(parsers.workerUrl, {
     size: Math.max(1, size),
     timeoutMs: config.parseTimeoutMs,
     memoryMb: config.parseMemoryMb,
@@ -105,7 +107,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
   const total = walk.files.length + walk.failures.length;
   options.onStart?.(total);
   const limits: ParseLimits = { ...DEFAULT_PARSE_LIMITS, maxBytes: config.maxFileBytes, maxMemoryBytes: config.parseMemoryMb * 1024 * 1024 };
-  const pool = options.pool ?? createParsePool(config, Math.min(config.workers, Math.max(1, walk.files.length)));
+  const pool = options.pool ?? createParsePool(config, options.parsers, Math.min(config.workers, Math.max(1, walk.files.length)));
   const summary: IngestSummary = {
     files: total, ingested: 0, newVersions: 0, unchanged: 0, failed: 0, documents: 0, pages: 0, elements: 0,
     failuresByReason: {}, failures: [], skipped: walk.notes, deleted: [], durationMs: 0,
@@ -230,7 +232,7 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   // source that reappears, or --rehash, goes the long way).
   const quick = context.rehash !== true && source?.state === 'live';
   if (quick && latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
-    const known = await settled(store, latest, context.retryFailed === true);
+    const known = await settled(store, latest, context.retryFailed === true, context.parsers);
     if (known !== null) return known;
   }
   if (info.size > context.config.maxFileBytes) {
@@ -247,14 +249,14 @@ async function ingestFileSteps(path: string, context: FileContext, base: FileRes
   const sha256 = sha256Hex(bytes);
   base.sha256 = sha256;
   if (source?.state === 'live' && latest !== null && latest.sha256 === sha256) {
-    const known = await settled(store, latest, context.retryFailed === true);
+    const known = await settled(store, latest, context.retryFailed === true, context.parsers);
     if (known !== null) return known;
   }
   step.name = 'storing the blob';
   await context.blobs.put(sha256, bytes);
   // Content that `source forget` erased, ingested again (from another path): a fresh ingest that
   // parses it again, not a link to the blanked document.
-  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await findCurrentDocument(store, sha256) : null;
+  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await findCurrentDocument(store, sha256, context.parsers) : null;
   let parsed: ParsedDocument | null = null;
   let failure: FabrikError | null = null;
   if (existing === null) {
@@ -308,7 +310,7 @@ async function recordFile(tx: FoundryTransaction, context: FileContext, file: Fi
   const { path, base, info, bytes, sha256, existing, parsed, failure, now } = file;
   // Looked up again inside the transaction: another path (or process) may have written them since.
   const erasedAt = (await tx.getBlob(sha256))?.erasedAt ?? null;
-  const found = erasedAt === null ? await findCurrentDocument(tx, sha256) : null;
+  const found = erasedAt === null ? await findCurrentDocument(tx, sha256, context.parsers) : null;
   const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
   await tx.putBlob({ sha256, size: bytes.byteLength, mediaType, createdAt: now });
   const known = await tx.findSourceByPath(path);
@@ -339,12 +341,12 @@ async function recordFile(tx: FoundryTransaction, context: FileContext, file: Fi
   // A failed parse of erased content leaves it erased: the blanked document is not brought back.
   if (failure !== null && found === null) {
     await tx.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
-    await tx.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: CURRENT_PARSER_VERSIONS.join(',') } });
+    await tx.audit.append({ actor: context.actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: context.parsers.currentVersions.join(',') } });
     return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
   }
   let document = found;
   if (document === null && parsed !== null) {
-    const made = toDocumentRecord(sha256, parsed, now);
+    const made = toDocumentRecord(sha256, parsed, now, context.parsers);
     const elements = toElementRecords(made.id, parsed);
     // Erased content keeps its ids: the blanked row and its elements take the new parse.
     const replace = erasedAt !== null && (await tx.getDocument(made.id)) !== null;
@@ -368,9 +370,9 @@ async function recordFile(tx: FoundryTransaction, context: FileContext, file: Fi
 }
 
 /** The result for content we already settled: its document, or its remembered failure. */
-async function settled(store: BlobIndex & DocumentStore, version: SourceVersionRecord, retryFailed: boolean): Promise<FileResult | null> {
+async function settled(store: BlobIndex & DocumentStore, version: SourceVersionRecord, retryFailed: boolean, parsers: ParserCatalog): Promise<FileResult | null> {
   // Erased content has no document to offer, only the blanked row (a parse of it failed since).
-  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await findCurrentDocument(store, version.sha256) : null;
+  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await findCurrentDocument(store, version.sha256, parsers) : null;
   const base = { path: version.path, sha256: version.sha256, versionId: version.id };
   if (document !== null) {
     return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };
@@ -396,9 +398,9 @@ async function fail(context: FileContext, base: FileResult, error: FabrikError):
   return { ...base, outcome: 'failed', error: { code: error.code, message: error.message } };
 }
 
-function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string): DocumentRecord {
+function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string, parsers: Pick<ParserCatalog, 'versionFor'>): DocumentRecord {
   // The worker stamps the version of the parser that ran; the table says it for the main thread.
-  const parserVersion = String(parsed.metadata.parserVersion ?? parserVersionFor(parsed.mediaType));
+  const parserVersion = String(parsed.metadata.parserVersion ?? parsers.versionFor(parsed.mediaType));
   return {
     id: createId('document', sha256, parserVersion),
     sha256,
