@@ -10,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createParsePool, ingestPaths } from '../src/foundry/core/ingest.ts';
+import { PARSER_CATALOG } from '../src/foundry/parsers/parser-catalog.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { CODE_VERSION } from '../src/shared/version.ts';
 import { createFsBlobStore } from '../src/store/blobs/fs-blob-store.ts';
@@ -58,7 +59,7 @@ async function runPdftotext(): Promise<number> {
 async function runFabrik(): Promise<{ cold: number; warm: number; failed: number }> {
   const work = mkdtempSync(join(tmpdir(), 'fabrik-bench-ingest-'));
   const config = { ...loadConfig({}), workers };
-  const pool = createParsePool(config);
+  const pool = createParsePool(config, PARSER_CATALOG);
   try {
     let warmSeconds = 0;
     let coldSeconds = 0;
@@ -70,7 +71,7 @@ async function runFabrik(): Promise<{ cold: number; warm: number; failed: number
       for (const file of files) copyFileSync(file.path, join(inputs, file.path.split('/').pop() as string));
       const store = openSqliteStore({ path: join(home, 'fabrik.db'), keyDir: join(home, 'keys'), origin: 'fabrik.local/bench', codeVersion: CODE_VERSION });
       const started = performance.now();
-      const summary = await ingestPaths([inputs], { store, audit: store.audit, blobs: createFsBlobStore(join(home, 'blobs')), config: { ...config, home }, actor: 'bench', pool });
+      const summary = await ingestPaths([inputs], { store, audit: store.audit, blobs: createFsBlobStore(join(home, 'blobs')), config: { ...config, home }, parsers: PARSER_CATALOG, actor: 'bench', pool });
       const seconds = (performance.now() - started) / 1000;
       if (round === 0) coldSeconds = seconds;
       else warmSeconds += seconds;

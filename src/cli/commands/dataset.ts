@@ -1,5 +1,6 @@
 import { buildDataset, readManifest, resolveDatasetVersion, validateDatasetName } from '../../foundry/core/build-dataset.ts';
 import { DEFAULT_CHUNK_OPTIONS } from '../../foundry/stages/chunk/chunk-document.ts';
+import { documentChunker } from '../../foundry/stages/chunk/document-chunker.ts';
 import { integerOption, JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { printJson, table } from '../output.ts';
@@ -24,7 +25,7 @@ export const datasetBuildCommand: Command = {
     // Progress on stderr, one step per document; silent under --json and when stderr is no terminal.
     const progress = values.json === true ? null : createProgress('dataset build');
     try {
-      const { version, created } = await buildDataset(context, name, { chunkTokens, overlap }, {
+      const { version, created } = await buildDataset({ ...context, chunker: documentChunker }, name, { chunkTokens, overlap }, {
         onStart: (total) => progress?.start(total),
         onProgress: (done, _total, path) => progress?.update(done, path),
       });

@@ -4,7 +4,9 @@ import { buildDataset } from '../../foundry/core/build-dataset.ts';
 import { ingestPaths } from '../../foundry/core/ingest.ts';
 import { exportDataset } from '../../foundry/exporters/export-dataset.ts';
 import type { ExportLine } from '../../foundry/exporters/export-line.ts';
+import { PARSER_CATALOG } from '../../foundry/parsers/parser-catalog.ts';
 import { DEFAULT_CHUNK_OPTIONS } from '../../foundry/stages/chunk/chunk-document.ts';
+import { documentChunker } from '../../foundry/stages/chunk/document-chunker.ts';
 import { traceLineage } from '../../lineage/trace-lineage.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import type { ExportRecord } from '../../store/core/records.ts';
@@ -41,14 +43,14 @@ export const demoCommand: Command = {
 
       const progress = createProgress('ingest');
       const summary = await ingestPaths([samples], {
-        store: context.store, audit: context.audit, blobs: context.blobs, config: context.config, actor: context.actor,
+        store: context.store, audit: context.audit, blobs: context.blobs, config: context.config, parsers: PARSER_CATALOG, actor: context.actor,
         onStart: (total) => progress.start(total),
         onProgress: (done, _total, result) => progress.update(done, result.path),
       });
       progress.stop();
       say(`\n2. fabrik ingest ${samples}\n${indent(formatIngestSummary(summary))}`);
 
-      const { version, created } = await buildDataset(context, DATASET, DEFAULT_CHUNK_OPTIONS);
+      const { version, created } = await buildDataset({ ...context, chunker: documentChunker }, DATASET, DEFAULT_CHUNK_OPTIONS);
       say(`\n3. fabrik dataset build ${DATASET}\n   ${created ? 'built' : 'unchanged'} ${DATASET}@${version.id}: ${version.documentCount} documents, ${version.chunkCount} chunks, ${version.tokenCount} tokens\n`);
 
       const jsonlPath = join(home, 'exports', `${DATASET}.jsonl`);

@@ -1,4 +1,5 @@
 import { ingestPaths, type IngestSummary } from '../../foundry/core/ingest.ts';
+import { PARSER_CATALOG } from '../../foundry/parsers/parser-catalog.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { integerOption, JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
@@ -48,6 +49,7 @@ export const ingestCommand: Command = {
         audit: context.audit,
         blobs: context.blobs,
         config,
+        parsers: PARSER_CATALOG,
         actor: context.actor,
         retryFailed: values['retry-failed'] === true,
         rehash: values.rehash === true,

@@ -1,3 +1,4 @@
+import { PARSER_CATALOG } from '../../foundry/parsers/parser-catalog.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { createParsePool } from '../../foundry/core/ingest.ts';
@@ -30,8 +31,8 @@ export const workerCommand: Command = {
     const concurrency = integerOption(values, 'concurrency', config.workers * 2, 1, 256);
     const leaseMs = integerOption(values, 'lease', 60, 1, 86_400) * 1000;
     const context = await openContext(config);
-    const pool = createParsePool(config, Math.min(config.workers, concurrency));
-    const available = createJobHandlers({ store: context.store, blobs: context.blobs, config, actor: context.actor, pool });
+    const pool = createParsePool(config, PARSER_CATALOG, Math.min(config.workers, concurrency));
+    const available = createJobHandlers({ store: context.store, blobs: context.blobs, config, parsers: PARSER_CATALOG, actor: context.actor, pool });
     const handlers = Object.fromEntries(kinds.map((kind) => [kind, available[kind]!]));
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();

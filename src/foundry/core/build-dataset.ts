@@ -6,7 +6,7 @@ import { chunkContentSha256, documentContentSha256 } from '../../store/core/cont
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { DatasetStore, DocumentStore, FoundryStore } from '../../store/core/foundry-store.ts';
 import type { ChunkRecord, DatasetVersionRecord } from '../../store/core/records.ts';
-import { CHUNK_TOKENIZER, CHUNKER_VERSION, chunkDocument, validateChunkOptions, type ChunkOptions } from '../stages/chunk/chunk-document.ts';
+import type { Chunker, ChunkOptions } from './chunker.ts';
 import { runStage, type Stage, type StageOutput, type StageReuse } from './stage.ts';
 
 /**
@@ -44,11 +44,13 @@ export interface BuildProgress {
   onProgress?: (done: number, total: number, path: string) => void;
 }
 
-/** What a build works with: the documents it reads, the datasets it writes (in one transaction), the log it checkpoints and who acts. */
+/** What a build works with: the documents it reads, the datasets it writes (in one transaction), the log it checkpoints, who acts and what cuts the chunks. */
 export interface BuildServices {
   store: DocumentStore & DatasetStore & Pick<FoundryStore, 'transaction'>;
   audit: Pick<AuditLog, 'checkpoint'>;
   actor: string;
+  /** The chunk stage (stages/chunk/document-chunker.ts); its version is the build stage's. */
+  chunker: Chunker;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -67,7 +69,7 @@ export function validateDatasetName(name: string): string {
  * the same id; building it again changes nothing.
  */
 export async function buildDataset(services: BuildServices, name: string, options: ChunkOptions, progress: BuildProgress = {}): Promise<BuildResult> {
-  const { record, created } = await runStage(DATASET_BUILD_STAGE, { store: services.store, name, options, progress }, services);
+  const { record, created } = await runStage(createDatasetBuildStage(services.chunker), { store: services.store, name, options, progress }, services);
   return { version: record, created };
 }
 
@@ -79,11 +81,13 @@ interface BuildInput {
 }
 
 /** The build stage: documents in, one dataset version (its chunks, one `input` edge per document, a `dataset.build` entry) out. */
-export const DATASET_BUILD_STAGE: Stage<BuildInput, DatasetVersionRecord> = { name: 'dataset.build', version: CHUNKER_VERSION, run: deriveDatasetVersion };
+export function createDatasetBuildStage(chunker: Chunker): Stage<BuildInput, DatasetVersionRecord> {
+  return { name: 'dataset.build', version: chunker.version, run: (input) => deriveDatasetVersion(input, chunker) };
+}
 
-async function deriveDatasetVersion({ store, name, options, progress }: BuildInput): Promise<StageOutput<DatasetVersionRecord> | StageReuse<DatasetVersionRecord>> {
+async function deriveDatasetVersion({ store, name, options, progress }: BuildInput, chunker: Chunker): Promise<StageOutput<DatasetVersionRecord> | StageReuse<DatasetVersionRecord>> {
   validateDatasetName(name);
-  validateChunkOptions(options);
+  chunker.validateOptions(options);
   const current = await store.currentDocuments();
   if (current.length === 0) {
     throw new FabrikError('dataset_empty', `dataset ${name}: no documents have been ingested; run \`fabrik ingest <path>\` first`, { param: 'name' });
@@ -98,7 +102,7 @@ async function deriveDatasetVersion({ store, name, options, progress }: BuildInp
   const seen = new Set<string>();
   const recorded = new Map((await store.listDocumentHashes()).map((entry) => [entry.id, entry.contentSha256]));
   const chunks: ChunkRecord[] = [];
-  const manifest: DatasetManifest = { dataset: name, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
+  const manifest: DatasetManifest = { dataset: name, tokenizer: chunker.tokenizer, chunker: chunker.version, options: { chunkTokens: options.chunkTokens, overlap: options.overlap }, documents: [], chunks: [] };
   progress.onStart?.(current.length);
   let done = 0;
   for (const listed of current) {
@@ -118,7 +122,7 @@ async function deriveDatasetVersion({ store, name, options, progress }: BuildInp
     if (contentSha256 !== expected) {
       throw new FabrikError('data_integrity', `dataset ${name}: document ${document.id} (${entry.path}) ${expected === null ? 'has no recorded content hash' : `no longer matches its recorded content hash (${expected.slice(0, 12)}…, now ${contentSha256.slice(0, 12)}…)`}; its stored text or elements were changed. \`fabrik verify\` lists every mismatch`, { param: document.id });
     }
-    const pieces = chunkDocument(document.text, elements, options);
+    const pieces = chunker.chunk(document.text, elements, options);
     for (const piece of pieces) {
       let id = createId('chunk', document.id, piece.span[0], piece.span[1]);
       // A chunk built before `source forget` blanked it keeps its id and blank text for the versions
@@ -141,7 +145,7 @@ async function deriveDatasetVersion({ store, name, options, progress }: BuildInp
     chunkCount: chunks.length,
     tokenCount: chunks.reduce((sum, chunk) => sum + chunk.tokenCount, 0),
     documentCount: manifest.documents.length,
-    options: { ...manifest.options, tokenizer: CHUNK_TOKENIZER, chunker: CHUNKER_VERSION },
+    options: { ...manifest.options, tokenizer: chunker.tokenizer, chunker: chunker.version },
     createdAt: new Date().toISOString(),
   };
   return {

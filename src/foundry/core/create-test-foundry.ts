@@ -8,7 +8,11 @@ import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { FoundryStore } from '../../store/core/foundry-store.ts';
 import { createFsBlobStore } from '../../store/blobs/fs-blob-store.ts';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import { PARSER_CATALOG } from '../parsers/parser-catalog.ts';
+import { documentChunker } from '../stages/chunk/document-chunker.ts';
+import type { Chunker } from './chunker.ts';
 import { ingestPaths } from './ingest.ts';
+import type { ParserCatalog } from './parser-catalog.ts';
 
 /** A real store, audit log, blob folder and ingested files in a temp dir, with a second connection for tampering in tests. */
 export interface TestFoundry {
@@ -20,6 +24,9 @@ export interface TestFoundry {
   actor: string;
   /** A plain connection to the same database file, as someone editing it by hand would use. */
   db: DatabaseSync;
+  /** The real parsers and chunk stage, as the CLI passes them to ingest and build. */
+  parsers: ParserCatalog;
+  chunker: Chunker;
 }
 
 /** Writes `files` (name → text) to a folder and ingests it with the real parsers; cleans up when the test ends. */
@@ -36,7 +43,7 @@ export async function createTestFoundry(t: { after: (fn: () => unknown) => void 
     await store.close();
     rmSync(home, { recursive: true, force: true });
   });
-  const foundry: TestFoundry = { home, store, audit: store.audit, blobs, actor: 'test', db };
+  const foundry: TestFoundry = { home, store, audit: store.audit, blobs, actor: 'test', db, parsers: PARSER_CATALOG, chunker: documentChunker };
   await ingestPaths([inputs], { ...foundry, config: { ...loadConfig({}), home, workers: 1 } });
   return foundry;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DocumentRecord } from '../../store/core/records.ts';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import { PARSER_CATALOG } from '../parsers/parser-catalog.ts';
 import { parserVersionFor } from '../parsers/parser-version.ts';
 import { findCurrentDocument } from './find-current-document.ts';
 
@@ -29,7 +30,7 @@ test('a document is current only when the parser for its format is at the versio
     }
   });
   // Made by a Markdown parser older than today's: parsed again, whatever the other parsers' versions.
-  assert.equal(await findCurrentDocument(store, old.sha256), null);
-  assert.equal((await findCurrentDocument(store, current.sha256))?.id, 'doc_new');
-  assert.equal(await findCurrentDocument(store, 'c'.repeat(64)), null);
+  assert.equal(await findCurrentDocument(store, old.sha256, PARSER_CATALOG), null);
+  assert.equal((await findCurrentDocument(store, current.sha256, PARSER_CATALOG))?.id, 'doc_new');
+  assert.equal(await findCurrentDocument(store, 'c'.repeat(64), PARSER_CATALOG), null);
 });

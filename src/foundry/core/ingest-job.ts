@@ -6,8 +6,8 @@ import type { BlobStore } from '../../store/core/blob-store.ts';
 import type { BlobIndex, DocumentStore, FoundryStore, FoundryTransaction, SourceStore } from '../../store/core/foundry-store.ts';
 import type { JobRecord, JobValue } from '../../store/core/job-store.ts';
 import type { DocumentRecord, ElementRecord, SourceVersionRecord } from '../../store/core/records.ts';
-import { CURRENT_PARSER_VERSIONS, parserVersionFor } from '../parsers/parser-version.ts';
 import { findCurrentDocument } from './find-current-document.ts';
+import type { ParserCatalog } from './parser-catalog.ts';
 import { DEFAULT_PARSE_LIMITS, type ParsedDocument, type ParseLimits } from './parsed-document.ts';
 import type { JobContext, JobHandler } from './run-job-worker.ts';
 import { publishStageEnd, writeStageOutput, type StageOutput } from './stage.ts';
@@ -54,6 +54,8 @@ export interface IngestJobOptions {
   store: IngestStore;
   blobs: BlobStore;
   config: IngestJobSettings;
+  /** The parsers' current versions (parsers/parser-catalog.ts). */
+  parsers: Pick<ParserCatalog, 'currentVersions' | 'versionFor'>;
   actor: string;
   /** The parser threads (createParsePool). */
   pool: WorkerPool;
@@ -139,7 +141,7 @@ async function ingestJobSteps(file: IngestJobPayload, options: RunOptions, conte
   step.name = 'looking up the document';
   // Content that `source forget` erased, ingested again (from another path): a fresh ingest that
   // parses it again, not a link to the blanked document.
-  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await findCurrentDocument(store, sha256) : null;
+  const existing = (await store.getBlob(sha256))?.erasedAt == null ? await findCurrentDocument(store, sha256, options.parsers) : null;
   let parsed: ParsedDocument | null = null;
   let failure: FabrikError | null = null;
   if (existing === null) {
@@ -167,7 +169,7 @@ async function ingestJobSteps(file: IngestJobPayload, options: RunOptions, conte
   const now = new Date().toISOString();
   const recorded: { parse: StageOutput<DocumentRecord> | null } = { parse: null };
   const result = await store.transaction(async (tx) => {
-    const result = await recordFile(tx, options.actor, { path, base, mtimeMs: file.mtimeMs, size: bytes.byteLength, sha256, existing, parsed, failure, now }, recorded);
+    const result = await recordFile(tx, options.actor, options.parsers, { path, base, mtimeMs: file.mtimeMs, size: bytes.byteLength, sha256, existing, parsed, failure, now }, recorded);
     // In the same transaction: the file's records and the job's completion commit together.
     await context.complete(toJobValue(result), tx.jobs);
     return result;
@@ -194,11 +196,11 @@ interface FileRecording {
 }
 
 /** One file's writes, all in the caller's transaction: blob, source, version, document or failure, their lineage edges and audit entries. */
-async function recordFile(tx: FoundryTransaction, actor: string, file: FileRecording, recorded: { parse: StageOutput<DocumentRecord> | null }): Promise<FileResult> {
+async function recordFile(tx: FoundryTransaction, actor: string, parsers: IngestJobOptions['parsers'], file: FileRecording, recorded: { parse: StageOutput<DocumentRecord> | null }): Promise<FileResult> {
   const { path, base, mtimeMs, size, sha256, existing, parsed, failure, now } = file;
   // Looked up again inside the transaction: another path (or process) may have written them since.
   const erasedAt = (await tx.getBlob(sha256))?.erasedAt ?? null;
-  const found = erasedAt === null ? await findCurrentDocument(tx, sha256) : null;
+  const found = erasedAt === null ? await findCurrentDocument(tx, sha256, parsers) : null;
   const mediaType = found?.mediaType ?? parsed?.mediaType ?? null;
   await tx.putBlob({ sha256, size, mediaType, createdAt: now });
   const known = await tx.findSourceByPath(path);
@@ -229,12 +231,12 @@ async function recordFile(tx: FoundryTransaction, actor: string, file: FileRecor
   // A failed parse of erased content leaves it erased: the blanked document is not brought back.
   if (failure !== null && found === null) {
     await tx.recordFailure({ path, sha256, code: failure.code, message: failure.message, createdAt: now });
-    await tx.audit.append({ actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: CURRENT_PARSER_VERSIONS.join(',') } });
+    await tx.audit.append({ actor, action: 'document.parse-failed', subjects: [`sha256:${sha256}`], options: { path, code: failure.code, message: failure.message, parserVersion: parsers.currentVersions.join(',') } });
     return { ...result, outcome: 'failed', error: { code: failure.code, message: failure.message } };
   }
   let document = found;
   if (document === null && parsed !== null) {
-    const made = toDocumentRecord(sha256, parsed, now);
+    const made = toDocumentRecord(sha256, parsed, now, parsers);
     const elements = toElementRecords(made.id, parsed);
     // Erased content keeps its ids: the blanked row and its elements take the new parse.
     const replace = erasedAt !== null && (await tx.getDocument(made.id)) !== null;
@@ -281,9 +283,9 @@ function toJobValue(result: FileResult): JobValue {
   return JSON.parse(JSON.stringify(result)) as JobValue;
 }
 
-function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string): DocumentRecord {
+function toDocumentRecord(sha256: string, parsed: ParsedDocument, createdAt: string, parsers: Pick<ParserCatalog, 'versionFor'>): DocumentRecord {
   // The worker stamps the version of the parser that ran; the table says it for the main thread.
-  const parserVersion = String(parsed.metadata.parserVersion ?? parserVersionFor(parsed.mediaType));
+  const parserVersion = String(parsed.metadata.parserVersion ?? parsers.versionFor(parsed.mediaType));
   return {
     id: createId('document', sha256, parserVersion),
     sha256,

@@ -1,6 +1,5 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FabrikConfig } from '../../config/fabrik-config.ts';
 import { FabrikError } from '../../shared/errors.ts';
 import { sha256Hex } from '../../shared/hash.ts';
 import { WorkerPool } from '../../shared/worker-pool.ts';
@@ -11,6 +10,8 @@ import type { BlobIndex, DocumentStore, FoundryStore, SourceStore } from '../../
 import type { JobRecord } from '../../store/core/job-store.ts';
 import type { SourceVersionRecord } from '../../store/core/records.ts';
 import { findCurrentDocument } from './find-current-document.ts';
+import type { IngestSettings } from './ingest-settings.ts';
+import type { ParserCatalog } from './parser-catalog.ts';
 import { fileAccessError } from './file-access-error.ts';
 import {
   createIngestJobHandler,
@@ -52,7 +53,9 @@ export interface IngestOptions {
   /** The log the per-file transactions append to: a checkpoint is signed when the run ends. */
   audit: Pick<AuditLog, 'checkpoint'>;
   blobs: BlobStore;
-  config: FabrikConfig;
+  config: IngestSettings;
+  /** The parsers: their current versions and the worker-thread entry that runs them (parsers/parser-catalog.ts). */
+  parsers: ParserCatalog;
   actor: string;
   /** Parse again files whose last attempt failed, even when unchanged. */
   retryFailed?: boolean;
@@ -68,7 +71,7 @@ export interface IngestOptions {
 }
 
 /** The pool of parser threads, with the configured time and heap limits per file. */
-export function createParsePool(config: FabrikConfig, size = config.workers): WorkerPool {
+export function createParsePool(config: IngestSettings, parsers: Pick<ParserCatalog, 'workerUrl'>, size = config.workers): WorkerPool {
   return new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
     size: Math.max(1, size),
     timeoutMs: config.parseTimeoutMs,
@@ -138,7 +141,7 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
     const ids = pending.length === 0 ? [] : await store.jobs.enqueue(pending.map((payload) => ({ kind: INGEST_JOB_KIND, payload: { ...payload }, dedupeKey: ingestDedupeKey(payload) })));
     if (options.queue === true) summary.queued = ids.length;
     else if (ids.length > 0) {
-      pool = options.pool ?? createParsePool(config, Math.min(config.workers, Math.max(1, ids.length)));
+      pool = options.pool ?? createParsePool(config, options.parsers, Math.min(config.workers, Math.max(1, ids.length)));
       await runOwnJobs(ids, pending, { ...options, pool }, finish);
     }
     summary.deleted = await settleSources(store, walk.roots, walked, options.actor);
@@ -163,7 +166,7 @@ async function runOwnJobs(ids: readonly string[], pending: readonly IngestJobPay
   const onResult = (job: JobRecord, result: FileResult, started: number): void => {
     if (ours.delete(job.id)) finish(result, started);
   };
-  const handler = createIngestJobHandler({ store: options.store, blobs: options.blobs, config: options.config, actor: options.actor, pool: options.pool, onResult });
+  const handler = createIngestJobHandler({ store: options.store, blobs: options.blobs, config: options.config, parsers: options.parsers, actor: options.actor, pool: options.pool, onResult });
   // Two files in flight per parser thread keep the threads busy while the main thread writes. A
   // short lease: an interrupted `fabrik ingest` run again waits at most this long for the jobs the
   // killed run held (heartbeats keep a long parse's lease).
@@ -261,7 +264,7 @@ async function prepareSteps(path: string, options: IngestOptions, base: FileResu
   // source that reappears, or --rehash, goes the long way).
   const quick = options.rehash !== true && source?.state === 'live';
   if (quick && latest !== null && latest.size === info.size && latest.mtimeMs === Math.trunc(info.mtimeMs)) {
-    const known = await settled(store, latest, options.retryFailed === true);
+    const known = await settled(store, latest, options.retryFailed === true, options.parsers);
     if (known !== null) return { result: known };
   }
   if (info.size > options.config.maxFileBytes) {
@@ -278,7 +281,7 @@ async function prepareSteps(path: string, options: IngestOptions, base: FileResu
   const sha256 = sha256Hex(bytes);
   base.sha256 = sha256;
   if (source?.state === 'live' && latest !== null && latest.sha256 === sha256) {
-    const known = await settled(store, latest, options.retryFailed === true);
+    const known = await settled(store, latest, options.retryFailed === true, options.parsers);
     if (known !== null) return { result: known };
   }
   step.name = 'storing the blob';
@@ -287,9 +290,9 @@ async function prepareSteps(path: string, options: IngestOptions, base: FileResu
 }
 
 /** The result for content we already settled: its document, or its remembered failure. */
-async function settled(store: BlobIndex & DocumentStore, version: SourceVersionRecord, retryFailed: boolean): Promise<FileResult | null> {
+async function settled(store: BlobIndex & DocumentStore, version: SourceVersionRecord, retryFailed: boolean, parsers: ParserCatalog): Promise<FileResult | null> {
   // Erased content has no document to offer, only the blanked row (a parse of it failed since).
-  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await findCurrentDocument(store, version.sha256) : null;
+  const document = (await store.getBlob(version.sha256))?.erasedAt == null ? await findCurrentDocument(store, version.sha256, parsers) : null;
   const base = { path: version.path, sha256: version.sha256, versionId: version.id };
   if (document !== null) {
     return { ...base, outcome: 'unchanged', documentId: document.id, pages: document.pageCount, elements: document.elementCount };

@@ -75,7 +75,7 @@ export interface ParseContext {
 /** A parser turns the bytes of one media type into a ParsedDocument; it throws FabrikError on bad input. */
 export interface Parser {
   readonly mediaTypes: readonly string[];
-  /** The version of this parser's output (its entry in parser-version.ts): stored with each document it makes, part of the document's id. */
+  /** The version of this parser's output (its entry in parsers/parser-registry.ts): stored with each document it makes, part of the document's id. */
   readonly version: string;
   parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument>;
 }

@@ -1,20 +1,12 @@
 import { FabrikError } from '../../shared/errors.ts';
 import type { ParseContext, ParsedDocument, Parser } from '../core/parsed-document.ts';
-import { csvParser } from './csv/csv-parser.ts';
 import { detectFormat, type Refusal } from './detect-media-type.ts';
-import { docxParser } from './docx/docx-parser.ts';
-import { htmlParser } from './html/html-parser.ts';
-import { markdownParser } from './markdown/markdown-parser.ts';
-import { pdfParser } from './pdf/pdf-parser.ts';
-import { textParser } from './text/text-parser.ts';
+import { PARSER_REGISTRY, parserForMediaType } from './parser-registry.ts';
 
-/** Every parser, each claiming its media types. */
-export const PARSERS: readonly Parser[] = [pdfParser, docxParser, htmlParser, markdownParser, csvParser, textParser];
+export { parserForMediaType } from './parser-registry.ts';
 
-/** The parser for a media type, or null. */
-export function parserForMediaType(mediaType: string): Parser | null {
-  return PARSERS.find((parser) => parser.mediaTypes.includes(mediaType)) ?? null;
-}
+/** Every parser, each claiming its media types (the registry's entries). */
+export const PARSERS: readonly Parser[] = PARSER_REGISTRY;
 
 /**
  * Detects the format of the bytes and parses them. Throws FabrikError: empty_file, file_too_large,
@@ -37,18 +29,20 @@ export async function parseDocument(bytes: Uint8Array, context: ParseContext): P
     throw toParseError(error, fileName, mediaType);
   }
   if (document.elements.length === 0) {
-    const hint = mediaType === 'application/pdf' ? ' (a scanned PDF needs OCR)' : '';
+    const hint = parser.noTextHint === undefined ? '' : ` (${parser.noTextHint})`;
     throw new FabrikError('no_text', `${fileName} parsed as ${mediaType} but holds no extractable text${hint}.`, { param: fileName });
   }
   document.metadata.parserVersion = parser.version;
   return document;
 }
 
+const FORMAT_NAMES = PARSER_REGISTRY.map((parser) => parser.label).join(', ');
+
 /** The error for bytes detection refused, naming the file and what its bytes are. */
 function refusalError(refusal: Refusal, fileName: string): FabrikError {
   if (refusal.code === 'encrypted_file') return new FabrikError('encrypted_file', `${fileName} is ${refusal.what}; it needs a password to open and none was given.`, { param: fileName });
   if (refusal.code === 'parse_failed') return new FabrikError('parse_failed', `${fileName} is ${refusal.what} and cannot be parsed.`, { param: fileName });
-  return new FabrikError('unsupported_format', `${fileName} is not a format fabrik parses (PDF, DOCX, HTML, Markdown, CSV, plain text): its bytes look like ${refusal.what}.`, { param: fileName });
+  return new FabrikError('unsupported_format', `${fileName} is not a format fabrik parses (${FORMAT_NAMES}): its bytes look like ${refusal.what}.`, { param: fileName });
 }
 
 /** Library errors become parse_failed (or encrypted_file) naming the file; our own errors pass through. */

@@ -1,12 +1,10 @@
 import { DocumentBuilder } from '../../core/document-builder.ts';
 import type { ParseContext, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { decodeText } from '../common/text-source.ts';
-import { csvDelimiter } from '../detect-media-type.ts';
 import { addEncodingWarning, encodingMetadata } from '../text/text-parser.ts';
 import { parseCsvRecords } from './csv-records.ts';
-import { PARSER_VERSIONS } from '../parser-version.ts';
+import { CSV_MEDIA_TYPE, csvDelimiter } from './detect-csv.ts';
 
-const MEDIA_TYPE = 'text/csv';
 // Ragged rows are common; naming each one would drown the other warnings.
 const MAX_ROW_WARNINGS = 5;
 
@@ -14,9 +12,7 @@ const MAX_ROW_WARNINGS = 5;
  * CSV → one 'table-row' element per data row, text `Header: value; Header2: value2` (the header
  * travels with every row so each row reads on its own), byte span of the row in the file.
  */
-export const csvParser: Parser = {
-  mediaTypes: [MEDIA_TYPE, 'text/tab-separated-values'],
-  version: PARSER_VERSIONS.csv.version,
+export const csvParser: Pick<Parser, 'parse'> = {
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const source = decodeText(bytes);
     const builder = new DocumentBuilder();
@@ -25,7 +21,7 @@ export const csvParser: Parser = {
     const { records, unterminated } = parseCsvRecords(source.text, delimiter);
     if (unterminated) builder.warnings.push('The last quoted field is not closed; it runs to the end of the file.');
     const header = records[0];
-    if (header === undefined) return builder.build(MEDIA_TYPE, { title: null, metadata: encodingMetadata(source) });
+    if (header === undefined) return builder.build(CSV_MEDIA_TYPE, { title: null, metadata: encodingMetadata(source) });
     const names = header.fields.map((field, index) => cleanName(field) || `column_${index + 1}`);
     let ragged = 0;
     for (let index = 1; index < records.length; index++) {
@@ -53,7 +49,7 @@ export const csvParser: Parser = {
       builder.add({ kind: 'table-row', text: names.join('; '), sourceSpan: [source.byteOffset(header.start), source.byteOffset(header.end)], attributes: { row: 0, header: true } });
     }
     const metadata = { ...encodingMetadata(source), delimiter: delimiter === '\t' ? 'tab' : delimiter, columns: names.length, rows: records.length - 1 };
-    return builder.build(MEDIA_TYPE, { title: null, metadata });
+    return builder.build(CSV_MEDIA_TYPE, { title: null, metadata });
   },
 };
 

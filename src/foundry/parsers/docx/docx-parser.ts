@@ -5,9 +5,8 @@ import { DocumentBuilder } from '../../core/document-builder.ts';
 import type { ParseContext, ParseLimits, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { addHtmlBlocks } from '../common/html-blocks.ts';
 import { readZipDirectory, readZipEntry, type ZipEntry } from '../common/zip-directory.ts';
-import { PARSER_VERSIONS } from '../parser-version.ts';
+import { DOCX_MEDIA_TYPE } from './detect-docx.ts';
 
-const MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const MAIN_PART = 'word/document.xml';
 // Small parts compress extremely well without being bombs (an empty styles table); the ratio
 // limit applies to parts bigger than this.
@@ -26,9 +25,7 @@ const STYLE_MAP = [
 const SKIP_IMAGES = mammoth.images.imgElement(async () => ({ src: '' }));
 
 /** DOCX → elements, via mammoth's HTML after checking the zip against the archive limits. */
-export const docxParser: Parser = {
-  mediaTypes: [MEDIA_TYPE],
-  version: PARSER_VERSIONS.docx.version,
+export const docxParser: Pick<Parser, 'parse'> = {
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const { fileName, limits } = context;
     const entries = checkArchive(bytes, fileName, limits);
@@ -48,7 +45,7 @@ export const docxParser: Parser = {
     if (messages.length > 5) builder.warnings.push(`mammoth: ${messages.length - 5} more messages.`);
     const options: Parameters<DocumentBuilder['build']>[1] = { metadata: { zipEntries: entries.length } };
     if (title !== null) options.title = title;
-    return builder.build(MEDIA_TYPE, options);
+    return builder.build(DOCX_MEDIA_TYPE, options);
   },
 };
 

@@ -4,9 +4,8 @@ import { DocumentBuilder, type ElementInput } from '../../core/document-builder.
 import type { ParseContext, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { addHtmlBlocks } from '../common/html-blocks.ts';
 import { decodeText, encodingFromBom, isValidUtf8 } from '../common/text-source.ts';
-import { PARSER_VERSIONS } from '../parser-version.ts';
+import { HTML_MEDIA_TYPE } from './detect-html.ts';
 
-const MEDIA_TYPE = 'text/html';
 // When Readability's article is trusted over the chrome-free body (tuned on the corpus: the
 // readability-* pages give articles of 1.7k–44k characters; on docling's small test pages
 // Readability keeps a fragment, or drops MathML, so the body is better there):
@@ -17,9 +16,7 @@ const FAIR_ARTICLE_CHARS = 500;
 const CHROME_HEAVY_SHARE = 0.35;
 
 /** HTML → elements: Readability's main content when it finds a real article, else the body minus page chrome. */
-export const htmlParser: Parser = {
-  mediaTypes: [MEDIA_TYPE, 'application/xhtml+xml'],
-  version: PARSER_VERSIONS.html.version,
+export const htmlParser: Pick<Parser, 'parse'> = {
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const { text: html, encoding } = decodeHtml(bytes);
     // linkedom does not build the implied <body> of the HTML tree algorithm: markup without one
@@ -36,7 +33,7 @@ export const htmlParser: Parser = {
       body = new DocumentBuilder();
       addHtmlBlocks(root, body, { maxDepth: context.limits.maxDepth });
     }
-    const bodyDocument = body.build(MEDIA_TYPE, { title });
+    const bodyDocument = body.build(HTML_MEDIA_TYPE, { title });
     const bodyLength = bodyDocument.text.length;
 
     // Readability rewrites the tree it reads, so it runs after the body walk, on the same document.
@@ -58,7 +55,7 @@ export const htmlParser: Parser = {
       builder.add(input);
     }
     builder.warnings.push(...source.warnings);
-    const chosen = builder.build(MEDIA_TYPE, { title: shownTitle });
+    const chosen = builder.build(HTML_MEDIA_TYPE, { title: shownTitle });
     const extraction = useArticle ? 'readability' : 'body';
     const metadata: ParsedDocument['metadata'] = { encoding, extraction };
     if (lang !== null && lang.length > 0) metadata.lang = lang;
@@ -133,6 +130,6 @@ function readArticle(document: Document, maxDepth: number): { title: string | nu
   if (result === null || result.content === null || result.content === undefined) return null;
   const builder = new DocumentBuilder();
   addHtmlBlocks(result.content, builder, { maxDepth });
-  const parsed = builder.build(MEDIA_TYPE);
+  const parsed = builder.build(HTML_MEDIA_TYPE);
   return { title: result.title?.trim() || null, length: parsed.text.length, document: parsed };
 }

@@ -5,14 +5,10 @@ import { decodeText } from '../common/text-source.ts';
 import { addEncodingWarning, encodingMetadata } from '../text/text-parser.ts';
 import { markdownBlocks } from './markdown-blocks.ts';
 import { markdownInlineText } from './markdown-inline.ts';
-import { PARSER_VERSIONS } from '../parser-version.ts';
-
-const MEDIA_TYPE = 'text/markdown';
+import { MARKDOWN_MEDIA_TYPE } from './detect-markdown.ts';
 
 /** Markdown → elements from our own block parser, each with the byte span of its source block. */
-export const markdownParser: Parser = {
-  mediaTypes: [MEDIA_TYPE],
-  version: PARSER_VERSIONS.markdown.version,
+export const markdownParser: Pick<Parser, 'parse'> = {
   async parse(bytes: Uint8Array, _context: ParseContext): Promise<ParsedDocument> {
     const source = decodeText(bytes);
     const builder = new DocumentBuilder();
@@ -49,6 +45,6 @@ export const markdownParser: Parser = {
     }
     const options: Parameters<DocumentBuilder['build']>[1] = { metadata: encodingMetadata(source) };
     if (title !== null) options.title = title;
-    return builder.build(MEDIA_TYPE, options);
+    return builder.build(MARKDOWN_MEDIA_TYPE, options);
   },
 };

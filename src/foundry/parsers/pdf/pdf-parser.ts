@@ -6,9 +6,8 @@ import { layoutPage, type LayoutStats } from './layout-page.ts';
 import { openPdfiumDocument } from './open-pdfium-document.ts';
 import { openPdfJsDocument, withTimeout } from './open-pdfjs-document.ts';
 import type { PdfiumPageText } from './read-pdfium-page.ts';
-import { PARSER_VERSIONS } from '../parser-version.ts';
+import { PDF_MEDIA_TYPE } from './detect-pdf.ts';
 
-const MEDIA_TYPE = 'application/pdf';
 // pdf.js reports errors rather than hanging on the hostile corpus; this only bounds a page whose
 // promise never settles. Most pages take milliseconds. (PDFium is synchronous: the worker pool's
 // per-file limit bounds it.)
@@ -32,9 +31,7 @@ interface PdfSource {
  * PDF → elements: each page's text items (PDFium's characters joined into runs; pdf.js where
  * PDFium cannot open the file), laid out into lines and blocks, then classified.
  */
-export const pdfParser: Parser = {
-  mediaTypes: [MEDIA_TYPE],
-  version: PARSER_VERSIONS.pdf.version,
+export const pdfParser: Pick<Parser, 'parse'> = {
   async parse(bytes: Uint8Array, context: ParseContext): Promise<ParsedDocument> {
     const { fileName } = context;
     const warnings: string[] = [];
@@ -87,7 +84,7 @@ async function parseSource(source: PdfSource, context: ParseContext, warnings: r
   const title = await documentTitle(source);
   const options: Parameters<DocumentBuilder['build']>[1] = { pageCount, metadata: { pagesRead: pages.length, engine: source.engine } };
   if (title !== null) options.title = title;
-  return builder.build(MEDIA_TYPE, options);
+  return builder.build(PDF_MEDIA_TYPE, options);
 }
 
 async function documentTitle(source: PdfSource): Promise<string | null> {

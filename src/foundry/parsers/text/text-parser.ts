@@ -1,14 +1,10 @@
 import { DocumentBuilder } from '../../core/document-builder.ts';
 import type { ParseContext, ParsedDocument, Parser } from '../../core/parsed-document.ts';
 import { decodeText, type TextSource } from '../common/text-source.ts';
-import { PARSER_VERSIONS } from '../parser-version.ts';
-
-const MEDIA_TYPE = 'text/plain';
+import { TEXT_MEDIA_TYPE } from './detect-text.ts';
 
 /** Plain text → one paragraph per blank-line-separated run of lines, each with its byte span. */
-export const textParser: Parser = {
-  mediaTypes: [MEDIA_TYPE],
-  version: PARSER_VERSIONS.text.version,
+export const textParser: Pick<Parser, 'parse'> = {
   async parse(bytes: Uint8Array, _context: ParseContext): Promise<ParsedDocument> {
     const source = decodeText(bytes);
     const builder = new DocumentBuilder();
@@ -16,7 +12,7 @@ export const textParser: Parser = {
     for (const [start, end] of paragraphRanges(source.text)) {
       builder.add({ kind: 'paragraph', text: source.text.slice(start, end), sourceSpan: [source.byteOffset(start), source.byteOffset(end)] });
     }
-    return builder.build(MEDIA_TYPE, { title: null, metadata: encodingMetadata(source) });
+    return builder.build(TEXT_MEDIA_TYPE, { title: null, metadata: encodingMetadata(source) });
   },
 };
 

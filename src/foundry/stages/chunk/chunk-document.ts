@@ -1,35 +1,14 @@
 import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
 import { FabrikError } from '../../../shared/errors.ts';
+import type { Chunk, ChunkElement, ChunkOptions } from '../../core/chunker.ts';
+
+export type { Chunk, ChunkElement, ChunkOptions } from '../../core/chunker.ts';
 
 /** The tokenizer chunk sizes are measured in (OpenAI's cl100k_base BPE). */
 export const CHUNK_TOKENIZER = 'cl100k_base';
 export const CHUNKER_VERSION = 'chunk-v1';
 
-export interface ChunkOptions {
-  /** Largest chunk, in tokens. */
-  chunkTokens: number;
-  /** Tokens of the previous chunk repeated at the start of the next one within a section. */
-  overlap: number;
-}
-
 export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkTokens: 512, overlap: 64 };
-
-export interface ChunkElement {
-  id: string;
-  kind: string;
-  text: string;
-  page: number;
-  span: [number, number];
-}
-
-export interface Chunk {
-  /** Canonical-text offsets [start, end). */
-  span: [number, number];
-  text: string;
-  tokenCount: number;
-  pages: number[];
-  elementIds: string[];
-}
 
 interface Unit {
   start: number;

@@ -1,8 +1,9 @@
-// Worker-thread entry: parses one file per message so a hostile file can only take down this thread.
+// Worker-thread entry (PARSER_CATALOG.workerUrl): parses one file per message so a hostile file can
+// only take down this thread.
 import { parentPort } from 'node:worker_threads';
-import { parseDocument } from '../parsers/parse-document.ts';
 import { serializeError } from '../../shared/errors.ts';
-import type { ParseLimits } from './parsed-document.ts';
+import type { ParseLimits } from '../core/parsed-document.ts';
+import { parseDocument } from './parse-document.ts';
 
 interface ParseRequest {
   id: number;
