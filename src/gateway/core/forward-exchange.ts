@@ -6,7 +6,7 @@ import type { Exchange } from './exchange.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { GatewaySettings } from './gateway-settings.ts';
 import { pickReplica, recordFailure, recordSuccess, releaseProbe, type ModelRoute, type Replica } from './replica-pool.ts';
-import type { UpstreamController, UpstreamError, UpstreamHandler } from '../upstreams/upstream-pool.ts';
+import type { UpstreamController, UpstreamFailure, UpstreamHandler } from './upstream.ts';
 import { createSseEventScanner, eventUsage, hasData, isDoneEvent, isUsageOnlyEvent, type SseEventScanner } from './sse-event-scanner.ts';
 
 export interface ForwardContext {
@@ -169,7 +169,7 @@ export function forwardExchange(context: ForwardContext, exchange: Exchange, res
     return new FabrikError(code, `${replicaLabel(exchange.route, replica)} ${what}`, { param: 'model' });
   };
 
-  const upstreamFailure = (attempt: Attempt, error: UpstreamError): FabrikError => {
+  const upstreamFailure = (attempt: Attempt, error: UpstreamFailure): FabrikError => {
     if (attempt.failure !== null) return attempt.failure;
     const replica = attempt.replica;
     switch (error.code) {

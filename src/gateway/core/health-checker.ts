@@ -1,4 +1,4 @@
-import { requestStatus } from '../upstreams/upstream-pool.ts';
+import { requestStatus } from './upstream.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import type { Replica } from './replica-pool.ts';
 

@@ -1,5 +1,5 @@
 import type { ModelDefinition } from './model-definition.ts';
-import type { UpstreamPools } from '../upstreams/upstream-pools.ts';
+import type { UpstreamPools } from './upstream.ts';
 import { createReplica, type ModelRoute, type Replica } from './replica-pool.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { UpstreamPool } from '../upstreams/upstream-pool.ts';
+import type { Upstream } from './upstream.ts';
 import { normaliseReplicaUrl, type ModelDefinition, type ReplicaDefinition } from './model-definition.ts';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -9,7 +9,7 @@ export interface Replica {
   readonly url: string;
   definition: ReplicaDefinition;
   /** The connection pool to the replica's origin (shared by every model the engine serves). */
-  readonly pool: UpstreamPool;
+  readonly pool: Upstream;
   /** Prefixed to /v1/... (an engine mounted below a path). */
   readonly basePath: string;
   /** `Bearer <apiKey>` when the engine wants a key. */
@@ -106,7 +106,7 @@ export function releaseProbe(replica: Replica): void {
   replica.probing = false;
 }
 
-export function createReplica(model: string, definition: ReplicaDefinition, pool: UpstreamPool): Replica {
+export function createReplica(model: string, definition: ReplicaDefinition, pool: Upstream): Replica {
   // Stored before URLs were normalised, a definition may still end in /v1.
   const url = normaliseReplicaUrl(definition.url);
   return {

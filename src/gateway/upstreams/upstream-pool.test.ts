@@ -7,13 +7,14 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { requestStatus, UpstreamPool, type UpstreamError, type UpstreamRequest } from './upstream-pool.ts';
+import { requestStatus, UpstreamPool, type UpstreamRequest } from './upstream-pool.ts';
+import type { UpstreamFailure } from '../core/upstream.ts';
 
 interface Outcome {
   status: number;
   headers: Record<string, string>;
   body: string;
-  error: UpstreamError | null;
+  error: UpstreamFailure | null;
 }
 
 const POST = (path: string, body = '{}'): UpstreamRequest => ({ method: 'POST', path, headers: [['content-type', 'application/json']], body: Buffer.from(body), headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 });

@@ -3,41 +3,14 @@ import { connect as connectTls } from 'node:tls';
 import { FabrikError } from '../../shared/errors.ts';
 import { HTTP_TOKEN, UNSAFE_HEADER_VALUE } from '../../shared/http-syntax.ts';
 import { DeadlineSweeper, sweepIntervalFor, type Expiring } from '../../shared/deadline-sweeper.ts';
+import type { Upstream, UpstreamController, UpstreamErrorCode, UpstreamFailure, UpstreamHandler, UpstreamRequest } from '../core/upstream.ts';
 import { HttpParseError, HttpResponseParser, type ResponseParserEvents } from './http-response-parser.ts';
 
-/** One request to an engine. */
-export interface UpstreamRequest {
-  method: 'GET' | 'POST';
-  /** Path and query, starting with `/`. */
-  path: string;
-  /** Header lines besides host and content-length; values must not hold CR or LF. */
-  headers: ReadonlyArray<readonly [string, string]>;
-  body: Buffer | null;
-  /** From the request on the wire to the complete response head. */
-  headersTimeoutMs: number;
-  /** The longest silence between two reads of the body. */
-  bodyTimeoutMs: number;
-}
-
-/** What the caller hears back; after onResponseEnd or onResponseError nothing more is called. */
-export interface UpstreamHandler {
-  onResponseStart(status: number, headers: Record<string, string>): void;
-  onResponseData(chunk: Buffer): void;
-  onResponseEnd(): void;
-  onResponseError(error: UpstreamError): void;
-}
-
-/** Lets the caller stop the response (client gone) or hold it (client slow to read). */
-export interface UpstreamController {
-  abort(): void;
-  pause(): void;
-  resume(): void;
-}
-
-export type UpstreamErrorCode = 'connect_failed' | 'connect_timeout' | 'headers_timeout' | 'body_timeout' | 'closed' | 'protocol';
+export type { UpstreamController, UpstreamErrorCode, UpstreamHandler, UpstreamRequest } from '../core/upstream.ts';
+export { requestStatus } from '../core/upstream.ts';
 
 /** Why a request to an engine failed. */
-export class UpstreamError extends Error {
+export class UpstreamError extends Error implements UpstreamFailure {
   override readonly name = 'UpstreamError';
   readonly code: UpstreamErrorCode;
   /** The connection had carried an earlier request: a close before any answer is likely the engine's keep-alive timeout, not a fault. */
@@ -62,7 +35,6 @@ export interface UpstreamPoolOptions {
 
 const DEFAULT_KEEP_ALIVE_MS = 4_000;
 const MAX_KEEP_ALIVE_MS = 600_000;
-const NOOP = (): void => {};
 
 /**
  * Keep-alive HTTP/1.1 connections to one engine origin (http or https), one request at a time on
@@ -71,7 +43,7 @@ const NOOP = (): void => {};
  * sweep (no timer re-armed per request). On this machine it halves the CPU a proxied request
  * costs against undici's Pool (see docs/gateway.md).
  */
-export class UpstreamPool {
+export class UpstreamPool implements Upstream {
   readonly origin: string;
   private readonly host: string;
   private readonly port: number;
@@ -362,35 +334,4 @@ class UpstreamConnection implements ResponseParserEvents, Expiring {
     this.destroy();
     active.handler.onResponseError(error);
   }
-}
-
-/** Sends a GET and resolves with the status (the body is read and dropped), or 0 when there was no answer in time. */
-export function requestStatus(pool: UpstreamPool, path: string, headers: ReadonlyArray<readonly [string, string]>, timeoutMs: number): Promise<number> {
-  return new Promise((resolve) => {
-    let status = 0;
-    let controller: UpstreamController | null = null;
-    const deadline = setTimeout(() => {
-      controller?.abort();
-      resolve(0);
-    }, timeoutMs);
-    try {
-      controller = pool.dispatch({ method: 'GET', path, headers, body: null, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs }, {
-        onResponseStart: (code) => {
-          status = code;
-        },
-        onResponseData: NOOP,
-        onResponseEnd: () => {
-          clearTimeout(deadline);
-          resolve(status);
-        },
-        onResponseError: () => {
-          clearTimeout(deadline);
-          resolve(0);
-        },
-      });
-    } catch {
-      clearTimeout(deadline);
-      resolve(0);
-    }
-  });
 }

@@ -1,13 +1,8 @@
 import { DeadlineSweeper, sweepIntervalFor } from '../../shared/deadline-sweeper.ts';
+import type { UpstreamPools } from '../core/upstream.ts';
 import { UpstreamPool } from './upstream-pool.ts';
 
-/** Connection pools to engines, one per origin (shared by every model an engine serves), kept alive between requests. */
-export interface UpstreamPools {
-  poolFor(url: string): UpstreamPool;
-  /** Closes the pools of origins no longer used, once their requests in flight end. */
-  retain(urls: ReadonlySet<string>): void;
-  close(): void;
-}
+export type { UpstreamPools } from '../core/upstream.ts';
 
 /** `shortestTimeoutMs`: the shortest timeout requests will use, which sets how often deadlines are checked. */
 export function createUpstreamPools(options: { connectTimeoutMs: number; shortestTimeoutMs: number }): UpstreamPools {
