@@ -72,7 +72,7 @@ export interface IngestOptions {
 
 /** The pool of parser threads, with the configured time and heap limits per file. */
 export function createParsePool(config: IngestSettings, parsers: Pick<ParserCatalog, 'workerUrl'>, size = config.workers): WorkerPool {
-  return new WorkerPool(new URL('./parse-worker.ts', import.meta.url), {
+  return new WorkerPool(parsers.workerUrl, {
     size: Math.max(1, size),
     timeoutMs: config.parseTimeoutMs,
     memoryMb: config.parseMemoryMb,
