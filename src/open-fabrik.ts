@@ -7,6 +7,7 @@ import { CODE_VERSION } from './shared/version.ts';
 import type { BlobStore } from './store/core/blob-store.ts';
 import type { ControlStore } from './store/core/control-store.ts';
 import type { FoundryStore } from './store/core/foundry-store.ts';
+import type { MigrationReport } from './store/core/migration-report.ts';
 import type { JobStore } from './store/core/job-store.ts';
 import { createFsBlobStore } from './store/blobs/fs-blob-store.ts';
 import { createPrivateDirectory } from './store/sqlite/sqlite-database.ts';
@@ -83,4 +84,18 @@ export function openFabrik(config: FabrikConfig): Fabrik {
 /** The audit log's origin line: unique to this installation, made once and kept in $FABRIK_HOME. */
 function logOrigin(home: string): string {
   return createFileOnce(join(home, 'log-origin'), `fabrik.local/audit/${randomBytes(8).toString('hex')}\n`).trim();
+}
+
+/**
+ * Applies the schema steps this build knows to the configured database (PostgreSQL when
+ * `databaseUrl` is set, else the SQLite store in $FABRIK_HOME), or with statusOnly reports where it
+ * stands without changing anything: `fabrik migrate`.
+ */
+export async function migrateDatabase(config: FabrikConfig, statusOnly: boolean): Promise<MigrationReport> {
+  if (config.databaseUrl !== null) {
+    const { migratePostgresDatabase } = await import('./store/postgres/migrate-postgres-database.ts');
+    return migratePostgresDatabase(config.databaseUrl, statusOnly);
+  }
+  const { migrateSqliteFile } = await import('./store/sqlite/migrate-sqlite-file.ts');
+  return migrateSqliteFile(config.home, statusOnly);
 }

@@ -125,25 +125,40 @@ export async function ingestPaths(paths: readonly string[], options: IngestOptio
       finish(await recordIngestFailure(store, options.actor, { path: failure.path, outcome: 'failed', sha256: null, documentId: null, versionId: null, pages: 0, elements: 0 }, failure.error), performance.now());
     }
     // Hash and store the files (a few at a time: reading overlaps hashing); settled ones finish here.
-    const pending: IngestJobPayload[] = [];
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.max(2, Math.min(8, config.workers * 2)) }, async () => {
-      while (next < walk.files.length) {
-        const file = walk.files[next++];
-        if (file === undefined) break;
-        const fileStarted = performance.now();
-        const prepared = await prepareFile(file.path, options);
-        if ('payload' in prepared) pending.push(prepared.payload);
-        else finish(prepared.result, fileStarted);
-      }
-    }));
-    pending.sort((a, b) => b.size - a.size);
-    const ids = pending.length === 0 ? [] : await store.jobs.enqueue(pending.map((payload) => ({ kind: INGEST_JOB_KIND, payload: { ...payload }, dedupeKey: ingestDedupeKey(payload) })));
-    if (options.queue === true) summary.queued = ids.length;
-    else if (ids.length > 0) {
-      pool = options.pool ?? createParsePool(config, options.parsers, Math.min(config.workers, Math.max(1, ids.length)));
-      await runOwnJobs(ids, pending, { ...options, pool }, finish);
+    // Each other file is queued as soon as its blob is stored, and (unless --queue) this run's worker
+    // parses while the rest are still being read: largest first, as they were sorted.
+    const own = new Map<string, string>();
+    let queueing = true;
+    let wakeWorker = (): void => {};
+    let worker: Promise<void> | null = null;
+    if (options.queue !== true && walk.files.length > 0) {
+      pool = options.pool ?? createParsePool(config, options.parsers, Math.min(config.workers, walk.files.length));
+      worker = runOwnJobs(own, { ...options, pool }, finish, { done: () => !queueing, wakeable: (wake) => (wakeWorker = wake) });
     }
+    let next = 0;
+    try {
+      await Promise.all(Array.from({ length: Math.max(2, Math.min(8, config.workers * 2)) }, async () => {
+        while (next < walk.files.length) {
+          const file = walk.files[next++];
+          if (file === undefined) break;
+          const fileStarted = performance.now();
+          const prepared = await prepareFile(file.path, options);
+          if (!('payload' in prepared)) {
+            finish(prepared.result, fileStarted);
+            continue;
+          }
+          const { payload } = prepared;
+          const [id] = await store.jobs.enqueue([{ kind: INGEST_JOB_KIND, payload: { ...payload }, dedupeKey: ingestDedupeKey(payload) }]);
+          if (id !== undefined) own.set(id, payload.path);
+          wakeWorker();
+        }
+      }));
+    } finally {
+      queueing = false;
+      wakeWorker();
+      await worker;
+    }
+    if (options.queue === true) summary.queued = own.size;
     summary.deleted = await settleSources(store, walk.roots, walked, options.actor);
   } finally {
     if (options.pool === undefined) await pool?.close();
@@ -161,8 +176,12 @@ const FOREGROUND_LEASE_MS = 10_000;
  * interrupted one left), as one more worker beside any `fabrik worker` processes; then reports
  * the run's own files, whoever ran them.
  */
-async function runOwnJobs(ids: readonly string[], pending: readonly IngestJobPayload[], options: IngestOptions & { pool: WorkerPool }, finish: (result: FileResult, started: number) => void): Promise<void> {
-  const ours = new Map(ids.map((id, index) => [id, pending[index]?.path ?? '']));
+async function runOwnJobs(
+  ours: Map<string, string>,
+  options: IngestOptions & { pool: WorkerPool },
+  finish: (result: FileResult, started: number) => void,
+  queueing: { done: () => boolean; wakeable: (wake: () => void) => void },
+): Promise<void> {
   const onResult = (job: JobRecord, result: FileResult, started: number): void => {
     if (ours.delete(job.id)) finish(result, started);
   };
@@ -170,7 +189,7 @@ async function runOwnJobs(ids: readonly string[], pending: readonly IngestJobPay
   // Two files in flight per parser thread keep the threads busy while the main thread writes. A
   // short lease: an interrupted `fabrik ingest` run again waits at most this long for the jobs the
   // killed run held (heartbeats keep a long parse's lease).
-  await runJobWorker({ jobs: options.store.jobs, handlers: { [INGEST_JOB_KIND]: handler }, concurrency: Math.max(1, options.config.workers * 2), leaseMs: FOREGROUND_LEASE_MS, pollMs: 250, exitWhenIdle: true });
+  await runJobWorker({ jobs: options.store.jobs, handlers: { [INGEST_JOB_KIND]: handler }, concurrency: Math.max(1, options.config.workers * 2), leaseMs: FOREGROUND_LEASE_MS, pollMs: 250, exitWhenIdle: queueing.done, onWakeable: queueing.wakeable });
   // Jobs another worker ran (or that died there): their outcome is in the queue.
   for (const [id, path] of ours) {
     const job = await options.store.jobs.get(id);

@@ -71,8 +71,14 @@ export interface JobWorkerOptions {
   signal?: AbortSignal;
   /** Default 30 s. */
   stopGraceMs?: number;
-  /** Return once no job of the handled kinds is queued or leased (a foreground run), instead of waiting for more. */
-  exitWhenIdle?: boolean;
+  /**
+   * Return once no job of the handled kinds is queued or leased (a foreground run), instead of
+   * waiting for more. A function is asked each time the worker is idle: a run still queueing its own
+   * jobs answers false until it has queued the last.
+   */
+  exitWhenIdle?: boolean | (() => boolean);
+  /** Receives a function that wakes an idle worker at once (its caller just queued work), instead of at the next poll. */
+  onWakeable?: (wake: () => void) => void;
   onEvent?: (event: JobWorkerEvent) => void;
 }
 
@@ -121,6 +127,8 @@ export async function runJobWorker(options: JobWorkerOptions): Promise<JobWorker
     woken = new Promise<void>((resolve) => (wake = resolve));
   };
   stop.addEventListener('abort', notify, { once: true });
+  options.onWakeable?.(notify);
+  const exitWhenIdle = typeof options.exitWhenIdle === 'function' ? options.exitWhenIdle : () => options.exitWhenIdle === true;
 
   const storeError = (error: unknown): void => emit({ type: 'store-error', error: describeError(error) });
 
@@ -232,7 +240,7 @@ export async function runJobWorker(options: JobWorkerOptions): Promise<JobWorker
         if (leased.length > 0 && stop.aborted) break;
         if (leased.length === free) continue;
       }
-      if (running.size === 0 && options.exitWhenIdle === true && !(await workLeft(jobs, kinds).catch((error: unknown) => (storeError(error), true)))) break;
+      if (running.size === 0 && exitWhenIdle() && !(await workLeft(jobs, kinds).catch((error: unknown) => (storeError(error), true)))) break;
       const waiting = woken;
       // Idle (or full): wait for a job to end, the stop signal, or the next poll. The jitter keeps
       // idle workers from asking the store in lockstep.
