@@ -228,6 +228,9 @@ export async function runJobWorker(options: JobWorkerOptions): Promise<JobWorker
   emit({ type: 'started', owner, kinds });
   try {
     while (!stop.aborted) {
+      // Taken before asking for work: a wake that comes while the lease is in flight (a job ended, or
+      // the caller queued one the lease did not see) ends the wait below instead of being lost.
+      const waiting = woken;
       const free = concurrency - running.size;
       let leased: JobRecord[] = [];
       if (free > 0) {
@@ -241,7 +244,6 @@ export async function runJobWorker(options: JobWorkerOptions): Promise<JobWorker
         if (leased.length === free) continue;
       }
       if (running.size === 0 && exitWhenIdle() && !(await workLeft(jobs, kinds).catch((error: unknown) => (storeError(error), true)))) break;
-      const waiting = woken;
       // Idle (or full): wait for a job to end, the stop signal, or the next poll. The jitter keeps
       // idle workers from asking the store in lockstep.
       const poll = sleep(pollMs / 2 + Math.random() * (pollMs / 2), undefined, { ref: true });
