@@ -128,6 +128,12 @@ export async function runJobWorker(options: JobWorkerOptions): Promise<JobWorker
   };
   stop.addEventListener('abort', notify, { once: true });
   options.onWakeable?.(notify);
+  // Where the store can tell us (PostgreSQL's LISTEN), jobs another process queues wake us at once;
+  // the poll stays as the fallback (a dropped listen connection, a job whose backoff ran out).
+  const unwatch = await jobs.watch?.(kinds, notify).catch((error: unknown) => {
+    storeError(error);
+    return undefined;
+  });
   const exitWhenIdle = typeof options.exitWhenIdle === 'function' ? options.exitWhenIdle : () => options.exitWhenIdle === true;
 
   const storeError = (error: unknown): void => emit({ type: 'store-error', error: describeError(error) });
@@ -264,6 +270,7 @@ export async function runJobWorker(options: JobWorkerOptions): Promise<JobWorker
   } finally {
     clearInterval(heartbeat);
     stop.removeEventListener('abort', notify);
+    await unwatch?.().catch(storeError);
   }
   emit({ type: 'stopped', summary });
   return summary;

@@ -103,6 +103,12 @@ export interface JobStore {
   /** Requeues a dead job with fresh attempts; false when the job is not dead. A dedupe key held by another unfinished job is an `already_exists` error. */
   retry(id: string, now?: number): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * Calls `onWork` when another process may have queued (or handed back) jobs of these kinds, so an
+   * idle worker starts at once instead of at its next poll; resolves to a function that stops
+   * watching. Adapters without cross-process notifications leave it out (workers poll).
+   */
+  watch?(kinds: readonly string[], onWork: () => void): Promise<() => Promise<void>>;
 }
 
 /** A new job id: `job_` and 96 random bits, the shape of every other fabrik id (a job has no content to derive one from). */

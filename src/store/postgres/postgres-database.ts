@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { FabrikError } from '../../shared/errors.ts';
+import { listenOn } from './postgres-job-store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -310,6 +311,15 @@ export class PostgresDatabase implements PostgresQueryable {
     } catch (error) {
       throw isConnectionError(error) ? connectionError(this.url, error) : error;
     }
+  }
+
+  /** Holds a connection of its own (outside the pool) that LISTENs on `channel`; resolves to a function that closes it. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.#guard(() => listenOn(async () => {
+      const client = new pg.Client({ connectionString: this.url, application_name: 'fabrik-listen' });
+      await client.connect();
+      return client;
+    }, channel, onNotify));
   }
 
   async close(): Promise<void> {

@@ -44,4 +44,35 @@ if (server === null) {
     assert.equal((await jobs.get(id))?.state, 'done');
     assert.equal((await database.query('SELECT job_id FROM results')).length, 1);
   });
+
+  test('postgres jobs: a watcher in one process hears jobs another queues, at commit, only for its kinds', async (t) => {
+    const url = await server.createDatabase(`fabrik_jobs_${process.pid}_${(databases += 1)}`);
+    const watching = await openPostgresJobStore(url);
+    const queueing = await openPostgresJobStore(url);
+    t.after(async () => {
+      await watching.close();
+      await queueing.close();
+    });
+    let heard = 0;
+    let woken = (): void => {};
+    const unwatch = await watching.watch!(['ingest'], () => {
+      heard += 1;
+      woken();
+    });
+    const next = (): Promise<void> => new Promise((resolve) => (woken = resolve));
+    let wake = next();
+    await queueing.enqueue([{ kind: 'other', payload: 1 }]);
+    await queueing.enqueue([{ kind: 'ingest', payload: 2 }, { kind: 'ingest', payload: 3 }]);
+    await wake;
+    assert.equal(heard, 1, 'one notice per kind and commit; none for a kind the worker does not run');
+    wake = next();
+    const [leased] = await queueing.lease(['ingest'], 'w', 1, 60_000);
+    assert.equal(await queueing.release(leased!.id, 'w'), true);
+    await wake;
+    assert.equal(heard, 2, 'a job handed back wakes the watchers too');
+    await unwatch();
+    await queueing.enqueue([{ kind: 'ingest', payload: 4 }]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(heard, 2, 'nothing after unwatch');
+  });
 }

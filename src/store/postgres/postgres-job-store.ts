@@ -26,7 +26,12 @@ export interface JobQueryable {
 export interface JobDatabase extends JobQueryable {
   transaction<T>(work: (tx: JobQueryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Holds a connection that LISTENs on `channel` and calls `onNotify` with each payload; resolves to a function that lets it go. */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
 }
+
+/** The channel `enqueue`, `release` and `retry` notify on (payload: the job kind), delivered when their transaction commits. */
+export const JOBS_CHANNEL = 'fabrik_jobs';
 
 /** The PostgreSQL job store, plus `bind` for a handler that completes its job inside its own transaction. */
 export interface PostgresJobStore extends JobStore {
@@ -132,7 +137,34 @@ export function poolDatabase(pool: pg.Pool): JobDatabase {
       }
     },
     close: () => pool.end(),
+    listen: (channel, onNotify) => listenOn(() => pool.connect(), channel, onNotify),
   };
+}
+
+/** LISTENs on a connection of its own until the returned function is called; a dropped connection just ends the watch (workers still poll). */
+export async function listenOn(connect: () => Promise<pg.PoolClient | pg.Client>, channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  const client = await connect();
+  const handler = (message: pg.Notification): void => {
+    if (message.channel === channel) onNotify(message.payload ?? '');
+  };
+  client.on('notification', handler);
+  client.on('error', () => {});
+  await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+  return async () => {
+    client.off('notification', handler);
+    try {
+      await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch {
+      // The connection is gone already: nothing to stop.
+    }
+    if ('release' in client) client.release(true);
+    else await client.end().catch(() => {});
+  };
+}
+
+/** Notifies watching workers that jobs of these kinds are queued (delivered when the caller's transaction commits). */
+async function notifyKinds(on: JobQueryable, kinds: readonly string[]): Promise<void> {
+  for (const kind of kinds) await on.execute('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, kind]);
 }
 
 const COLUMNS = 'id, kind, payload, dedupe_key, state, attempts, max_attempts, run_after, lease_owner, lease_expires_at, last_error, result, created_at, updated_at, finished_at';
@@ -182,6 +214,8 @@ class PostgresJobs implements PostgresJobStore {
         )).map((row) => String(row.id)));
         for (const row of batch) ids.push(inserted.has(row.id) ? row.id : await enqueueOne(on, row.job, row.maxAttempts, row.runAfter, now));
       }
+      // Delivered at commit: idle workers watching these kinds wake at once.
+      await notifyKinds(on, [...new Set(rows.map((row) => row.job.kind))]);
       return ids;
     });
   }
@@ -235,11 +269,21 @@ class PostgresJobs implements PostgresJobStore {
   }
 
   async release(id: string, owner: string, now = Date.now()): Promise<boolean> {
-    return await this.#on.execute(
+    const rows = await this.#on.query(
       `UPDATE jobs SET state = 'queued', attempts = greatest(0, attempts - 1), run_after = $1::bigint, updated_at = $1::bigint, lease_owner = NULL, lease_expires_at = NULL
-       WHERE id = $2 AND state = 'leased' AND lease_owner = $3`,
+       WHERE id = $2 AND state = 'leased' AND lease_owner = $3 RETURNING kind`,
       [now, id, owner],
-    ) === 1;
+    );
+    await notifyKinds(this.#on, rows.map((row) => String(row.kind)));
+    return rows.length === 1;
+  }
+
+  async watch(kinds: readonly string[], onWork: () => void): Promise<() => Promise<void>> {
+    if (this.#database.listen === undefined) return async () => {};
+    const wanted = new Set(kinds);
+    return this.#database.listen(JOBS_CHANNEL, (kind) => {
+      if (wanted.has(kind)) onWork();
+    });
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -263,7 +307,7 @@ class PostgresJobs implements PostgresJobStore {
 
   retry(id: string, now = Date.now()): Promise<boolean> {
     return this.#atomically(async (on) => {
-      const [job] = await on.query('SELECT state FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+      const [job] = await on.query('SELECT state, kind FROM jobs WHERE id = $1 FOR UPDATE', [id]);
       if (job === undefined) throw new FabrikError('not_found', `no job ${id}`, { param: 'id' });
       if (job.state !== 'dead') return false;
       const [holder] = await on.query(
@@ -273,7 +317,9 @@ class PostgresJobs implements PostgresJobStore {
       );
       if (holder !== undefined) throw new FabrikError('already_exists', `job ${id} cannot be retried: its dedupe key is held by unfinished job ${String(holder.id)}`, { param: 'id' });
       try {
-        return await on.execute(`UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1::bigint, updated_at = $1::bigint, finished_at = NULL WHERE id = $2 AND state = 'dead'`, [now, id]) === 1;
+        const requeued = await on.execute(`UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1::bigint, updated_at = $1::bigint, finished_at = NULL WHERE id = $2 AND state = 'dead'`, [now, id]) === 1;
+        if (requeued) await notifyKinds(on, [String(job.kind)]);
+        return requeued;
       } catch (error) {
         // Another process enqueued the same key after the look-up above.
         if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) throw new FabrikError('already_exists', `job ${id} cannot be retried: its dedupe key is held by an unfinished job`, { param: 'id', cause: error });
