@@ -1,7 +1,7 @@
 import { ingestPaths, type IngestSummary } from '../../foundry/core/ingest.ts';
 import { PARSER_CATALOG } from '../../foundry/parsers/parser-catalog.ts';
-import { loadConfig } from '../../config/load-config.ts';
-import { integerOption, JSON_OPTION, type Command } from '../command.ts';
+import { loadFabrikConfig } from '../../config/load-config.ts';
+import { JSON_OPTION, type Command } from '../command.ts';
 import { openContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { visible } from '../output.ts';
@@ -33,14 +33,8 @@ export const ingestCommand: Command = {
   },
   positionals: [1, Infinity],
   async run({ positionals, values }) {
-    const base = loadConfig();
-    const config = {
-      ...base,
-      workers: integerOption(values, 'workers', base.workers, 1, 256),
-      parseTimeoutMs: integerOption(values, 'timeout', base.parseTimeoutMs, 100, 3_600_000),
-      parseMemoryMb: integerOption(values, 'memory', base.parseMemoryMb, 64, 65_536),
-      maxFileBytes: integerOption(values, 'max-file-size', base.maxFileBytes, 1, 2 ** 40),
-    };
+    // --workers, --timeout, --memory and --max-file-size are schema flags: merged over file and environment in one place.
+    const config = loadFabrikConfig({ flags: values }).fabrik;
     const context = await openContext(config);
     const progress = createProgress('ingest');
     try {

@@ -1,6 +1,6 @@
 import { PARSER_CATALOG } from '../../foundry/parsers/parser-catalog.ts';
 import { FabrikError } from '../../shared/errors.ts';
-import { loadConfig } from '../../config/load-config.ts';
+import { loadFabrikConfig } from '../../config/load-config.ts';
 import { createParsePool } from '../../foundry/core/ingest.ts';
 import { createJobHandlers, JOB_KINDS } from '../../foundry/jobs/job-handlers.ts';
 import { runJobWorker, type JobWorkerEvent } from '../../foundry/core/run-job-worker.ts';
@@ -26,8 +26,7 @@ export const workerCommand: Command = {
   positionals: [0, 0],
   async run({ values }) {
     const kinds = selectKinds(JOB_KINDS, stringOption(values, 'kinds'));
-    const base = loadConfig();
-    const config = { ...base, workers: integerOption(values, 'workers', base.workers, 1, 256) };
+    const config = loadFabrikConfig({ flags: values }).fabrik;
     const concurrency = integerOption(values, 'concurrency', config.workers * 2, 1, 256);
     const leaseMs = integerOption(values, 'lease', 60, 1, 86_400) * 1000;
     const context = await openContext(config);
